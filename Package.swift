@@ -5,8 +5,9 @@ import PackageDescription
 
 /// Numeric kernels are written with Swift SIMD types; on x86-64 they are compiled for
 /// AVX2 + FMA (every x86 CPU since 2013). Set GENRL_TARGET_CPU to another LLVM CPU name
-/// (`x86-64` for a baseline build, `znver4`, ...) to change it.
-var kernelSettings: [SwiftSetting] = []
+/// (`x86-64` for a baseline build, `znver4`, ...) to change it. `-fno-math-errno` lets
+/// `squareRoot()` compile to the vector instruction instead of a C library call.
+var kernelSettings: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-fno-math-errno"])]
 #if arch(x86_64)
 let targetCPU = Context.environment["GENRL_TARGET_CPU"] ?? "haswell"
 kernelSettings.append(.unsafeFlags(["-target-cpu", targetCPU]))
@@ -19,12 +20,31 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "GenRLTensor", targets: ["GenRLTensor"]),
+        .library(name: "GenRLNN", targets: ["GenRLNN"]),
+        .library(name: "GenRLModels", targets: ["GenRLModels"]),
+        .library(name: "GenRLRewards", targets: ["GenRLRewards"]),
+        .library(name: "GenRLRL", targets: ["GenRLRL"]),
+        .library(name: "GenRLRuns", targets: ["GenRLRuns"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/LebJe/TOMLKit.git", exact: "0.6.0"),
     ],
     targets: [
         // MARK: Libraries, in dependency order
         .target(name: "GenRLTensor", swiftSettings: kernelSettings),
+        .target(name: "GenRLNN", dependencies: ["GenRLTensor"], swiftSettings: kernelSettings),
+        .target(name: "GenRLModels", dependencies: ["GenRLNN"], swiftSettings: kernelSettings),
+        .target(name: "GenRLRewards", dependencies: ["GenRLModels"], swiftSettings: kernelSettings),
+        .target(name: "GenRLRL", dependencies: ["GenRLRewards"], swiftSettings: kernelSettings),
+        .target(name: "GenRLRuns", dependencies: ["GenRLRL", .product(name: "TOMLKit", package: "TOMLKit")],
+                swiftSettings: kernelSettings),
 
         // MARK: Tests
         .testTarget(name: "GenRLTensorTests", dependencies: ["GenRLTensor"]),
+        .testTarget(name: "GenRLNNTests", dependencies: ["GenRLNN"]),
+        .testTarget(name: "GenRLModelsTests", dependencies: ["GenRLModels"]),
+        .testTarget(name: "GenRLRewardsTests", dependencies: ["GenRLRewards"]),
+        .testTarget(name: "GenRLRLTests", dependencies: ["GenRLRL"]),
+        .testTarget(name: "GenRLRunsTests", dependencies: ["GenRLRuns"]),
     ]
 )

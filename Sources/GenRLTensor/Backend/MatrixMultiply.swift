@@ -1,0 +1,134 @@
+import Foundation
+
+/// Which implementation `MatrixMultiply.gemm` runs.
+public enum MatrixBackend: Sendable, Equatable, CustomStringConvertible {
+    /// A CBLAS library opened at run time; the string names it (soname or path) and, for
+    /// OpenBLAS, adds its build configuration: `libopenblas.so.0 (OpenBLAS 0.3.21 …)`.
+    case blas(String)
+    /// GenRL's own blocked SIMD kernel in Swift.
+    case portable
+
+    public var description: String {
+        switch self {
+        case let .blas(library): return "BLAS \(library)"
+        case .portable: return "portable Swift kernel"
+        }
+    }
+}
+
+/// Single-precision matrix products, the one place where GenRL multiplies matrices.
+///
+/// `gemm` uses a BLAS library when one is available (OpenBLAS on Linux, Accelerate on
+/// macOS, opened at run time by `BLASLibrary`) and GenRL's portable Swift kernel
+/// otherwise. The environment variable `GENRL_BLAS` chooses, once per process:
+///
+/// - unset, empty or `auto`: the first library of `BLASLibrary.searchOrder` that loads,
+///   else the portable kernel;
+/// - `portable`: the portable kernel, even when BLAS is installed;
+/// - anything else: that library (a soname such as `libblis.so.4` or a path); if it
+///   cannot be loaded, the first product stops the process with a message naming it.
+///
+/// Both paths use `Parallel.threadCount` threads (`GENRL_THREADS`).
+public enum MatrixMultiply {
+    /// The backend `gemm` uses, chosen on first use from `GENRL_BLAS`.
+    ///
+    /// Stops the process when `GENRL_BLAS` names a library that cannot be loaded; call
+    /// `resolveBackend(environment:)` first to report that as an error instead.
+    public static var backend: MatrixBackend {
+        selectedLibrary.map { .blas($0.summary) } ?? .portable
+    }
+
+    /// The BLAS library `gemm` uses, or nil when it runs the portable kernel.
+    public static var blasLibrary: BLASLibrary? { selectedLibrary }
+
+    private static let selectedLibrary: BLASLibrary? = {
+        do {
+            return try resolveBackend(environment: ProcessInfo.processInfo.environment)
+        } catch {
+            fatalError("GENRL_BLAS: \(error); set GENRL_BLAS=portable to use the Swift kernel")
+        }
+    }()
+
+    /// The library that `GENRL_BLAS` in `environment` selects (see `MatrixMultiply`), or
+    /// nil for the portable kernel.
+    ///
+    /// - Throws: `BLASLibraryError` when `GENRL_BLAS` names a library that cannot be
+    ///   loaded or lacks `cblas_sgemm`.
+    public static func resolveBackend(environment: [String: String]) throws(BLASLibraryError) -> BLASLibrary? {
+        let requested = environment["GENRL_BLAS"]?.trimmingCharacters(in: .whitespaces) ?? ""
+        switch requested.lowercased() {
+        case "", "auto": return BLASLibrary.installed
+        case "portable": return nil
+        default: return try BLASLibrary(name: requested)
+        }
+    }
+
+    /// Row-major `C[m×n] = alpha · op(A) · op(B) + beta · C`, where `op(X)` is `Xᵀ` when
+    /// the matching transpose flag is set, `op(A)` is m×k and `op(B)` is k×n.
+    ///
+    /// `lda`, `ldb` and `ldc` are the row strides (in elements) of the matrices as stored,
+    /// before any transpose, as in row-major CBLAS: A is stored m×k (k×m when transposed)
+    /// with `lda ≥ max(1, its width)`, likewise B (k×n, or n×k when transposed), and C is
+    /// m×n with `ldc ≥ max(1, n)`; they are not checked for empty matrices. As in BLAS,
+    /// `beta == 0` overwrites C without reading it (NaN in C does not propagate) and
+    /// `k == 0` gives `C = beta · C`. C must not overlap A or B. Bad sizes stop the
+    /// process with a message naming the argument.
+    ///
+    /// Products with a single row or column of C (m == 1 or n == 1, matrix-vector) always
+    /// run in Swift, which is faster than `sgemm` for them.
+    public static func gemm(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+        alpha: Float, a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        // sgemm does not special-case a single row or column (OpenBLAS 0.3.21 takes 3–5×
+        // longer than the Swift matrix-vector path there), so those stay in Swift.
+        if let library = selectedLibrary, m > 1, n > 1, BLASLibrary.fitsInt32(m, n, k, lda, ldb, ldc) {
+            library.gemm(
+                transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        } else {
+            portableGEMM(
+                transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        }
+    }
+
+    /// The same product as `gemm`, always computed by the portable Swift kernel (for
+    /// tests and benchmarks that compare the two paths). Results are bitwise identical
+    /// for any `GENRL_THREADS`.
+    public static func portableGEMM(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+        alpha: Float, a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        checkArguments(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, lda: lda, ldb: ldb, ldc: ldc)
+        PortableGEMM.gemm(
+            transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+            alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+    }
+
+    /// Stops with a message naming the bad argument, as BLAS's `xerbla` would report it.
+    /// Leading dimensions only matter for matrices with elements, so they are checked
+    /// only when m, n and k are all positive (`ldc` when m and n are).
+    static func checkArguments(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, lda: Int, ldb: Int, ldc: Int
+    ) {
+        require(m >= 0 && n >= 0 && k >= 0, "gemm: negative size m=\(m) n=\(n) k=\(k)")
+        guard m > 0, n > 0 else { return }
+        require(ldc >= n, "gemm: ldc=\(ldc) is less than n=\(n)")
+        guard k > 0 else { return }
+        let widthA = transposeA ? m : k, widthB = transposeB ? k : n
+        require(lda >= widthA, "gemm: lda=\(lda) is less than the width \(widthA) of stored A")
+        require(ldb >= widthB, "gemm: ldb=\(ldb) is less than the width \(widthB) of stored B")
+    }
+
+    /// Stops with `message` when `condition` is false, in release builds too (unlike
+    /// `precondition`, whose message optimized builds drop).
+    @inline(__always)
+    static func require(_ condition: Bool, _ message: @autoclosure () -> String) {
+        if !condition { fatalError(message()) }
+    }
+}
