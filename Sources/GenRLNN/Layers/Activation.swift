@@ -1,0 +1,34 @@
+import GenRLTensor
+
+/// Element-wise non-linearities by name, for configurations.
+public enum Activation: String, Codable, Sendable, CaseIterable {
+    case relu, gelu, tanh, sigmoid, identity
+
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        switch self {
+        case .relu: x.relu()
+        case .gelu: x.gelu()
+        case .tanh: x.tanh()
+        case .sigmoid: x.sigmoid()
+        case .identity: x
+        }
+    }
+}
+
+/// Linear → activation → Linear (the transformer feed-forward block and small heads).
+public final class MLP: Module {
+    public let input: Linear
+    public let output: Linear
+    public let activation: Activation
+
+    public init(_ inputSize: Int, hidden: Int, _ outputSize: Int, activation: Activation = .gelu,
+                generator: inout RandomGenerator) {
+        input = Linear(inputSize, hidden, generator: &generator)
+        output = Linear(hidden, outputSize, generator: &generator)
+        self.activation = activation
+    }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        output(activation(input(x)))
+    }
+}

@@ -1,0 +1,62 @@
+import GenRLTensor
+
+/// The gradient of a loss for each trainable parameter of a model, by dotted name, in the
+/// model's parameter order.
+public struct ParameterGradients: @unchecked Sendable {
+    /// (name, gradient) pairs in parameter order.
+    public private(set) var entries: [(name: String, gradient: Tensor)]
+
+    public init(_ entries: [(name: String, gradient: Tensor)]) { self.entries = entries }
+
+    /// The gradient of the parameter called `name`, if it was computed.
+    public subscript(name: String) -> Tensor? { entries.first { $0.name == name }?.gradient }
+
+    /// √(Σ‖g‖²) over all gradients (accumulated in Double).
+    public var globalNorm: Float {
+        var total = 0.0
+        for (_, g) in entries {
+            for v in g.storage.buffer { total += Double(v) * Double(v) }
+        }
+        return Float(total.squareRoot())
+    }
+
+    /// Every gradient multiplied by `factor`.
+    public func scaled(by factor: Float) -> ParameterGradients {
+        ParameterGradients(entries.map { ($0.name, $0.gradient * factor) })
+    }
+
+    /// The element-wise sum with `other` (same names), for accumulating micro-batches.
+    public func adding(_ other: ParameterGradients) -> ParameterGradients {
+        ParameterGradients(zip(entries, other.entries).map { a, b in
+            precondition(a.name == b.name, "ParameterGradients.adding: \(a.name) vs \(b.name)")
+            return (a.name, a.gradient + b.gradient)
+        })
+    }
+
+    /// Gradient-norm clipping as `torch.nn.utils.clip_grad_norm_`: when the global norm
+    /// exceeds `maxNorm`, every gradient is scaled by maxNorm / (norm + 10⁻⁶). Returns the
+    /// clipped gradients and the norm before clipping.
+    public func clippedByGlobalNorm(_ maxNorm: Float) -> (gradients: ParameterGradients, norm: Float) {
+        let norm = globalNorm
+        let factor = maxNorm / (norm + 1e-6)
+        return factor < 1 ? (scaled(by: factor), norm) : (self, norm)
+    }
+}
+
+/// The value of `loss(model)` and its gradient for each trainable parameter of `model`
+/// that the loss depends on (a parameter it does not use gets no entry, so optimizers
+/// leave it and its state alone, as PyTorch does when `grad is None`).
+///
+/// ```swift
+/// let (loss, grads) = valueAndGradients(of: model) { model in
+///     Tensor.crossEntropy(logits: model(tokens), targets: next)
+/// }
+/// optimizer.update(model, gradients: grads)
+/// ```
+public func valueAndGradients<M: Module>(of model: M, _ loss: (M) -> Tensor) -> (value: Tensor, gradients: ParameterGradients) {
+    let parameters = model.trainableParameters()
+    let value = GradientMode.$isRecording.withValue(true) { loss(model) }
+    let grads = reachedGradients(of: value, withRespectTo: parameters.map(\.tensor))
+    let entries = zip(parameters, grads).compactMap { parameter, gradient in gradient.map { (parameter.name, $0) } }
+    return (value.detached(), ParameterGradients(entries))
+}
