@@ -1,0 +1,131 @@
+import Foundation
+import GenRLNN
+import GenRLTensor
+
+/// Configuration of a GPT language model (`config.json` of its model directory).
+public struct GPTConfiguration: Codable, Sendable, Equatable {
+    /// Number of token ids.
+    public var vocabularySize: Int
+    /// Longest sequence (learned positions; the benchmark: 128).
+    public var contextLength = 128
+    /// Model width d (the benchmark: 256).
+    public var width = 256
+    /// Transformer blocks (the benchmark: 4).
+    public var layers = 4
+    /// Attention heads (the benchmark: 4; width must divide by it).
+    public var heads = 4
+    /// MLP hidden size as a multiple of the width (GPT-2: 4).
+    public var mlpRatio = 4
+    /// Dropout on attention, residuals and embeddings during training (nanoGPT: 0).
+    public var dropout: Float = 0
+    /// Whether the model carries a scalar value head on the final hidden state.
+    public var valueHead = false
+
+    public init(vocabularySize: Int, contextLength: Int = 128, width: Int = 256, layers: Int = 4, heads: Int = 4,
+                mlpRatio: Int = 4, dropout: Float = 0, valueHead: Bool = false) {
+        self.vocabularySize = vocabularySize
+        self.contextLength = contextLength
+        self.width = width
+        self.layers = layers
+        self.heads = heads
+        self.mlpRatio = mlpRatio
+        self.dropout = dropout
+        self.valueHead = valueHead
+    }
+
+    /// The configuration of each block.
+    public var block: TransformerBlockConfiguration {
+        TransformerBlockConfiguration(width: width, heads: heads, mlpRatio: mlpRatio, dropout: dropout, contextLength: contextLength)
+    }
+}
+
+/// A GPT-2-style decoder (Radford et al. 2019; nanoGPT's layout): token and learned
+/// position embeddings, pre-LayerNorm blocks with causal self-attention and a GELU MLP,
+/// a final LayerNorm, a bias-free output head and an optional value head. Weights start
+/// as GPT-2's: N(0, 0.02), residual output projections N(0, 0.02/√(2·layers)), zero
+/// biases.
+public final class GPTLanguageModel: Module, LanguageModel {
+    public let configuration: GPTConfiguration
+    public let tokenEmbedding: Embedding
+    public let positionEmbedding: Embedding
+    public let embeddingDropout: Dropout
+    public let blocks: [GPTBlock]
+    public let finalNorm: LayerNorm
+    public let head: Linear
+    public let valueHead: Linear?
+
+    public init(_ configuration: GPTConfiguration, generator: inout RandomGenerator) {
+        self.configuration = configuration
+        tokenEmbedding = Embedding(configuration.vocabularySize, configuration.width, generator: &generator)
+        positionEmbedding = Embedding(configuration.contextLength, configuration.width, generator: &generator)
+        embeddingDropout = Dropout(probability: configuration.dropout)
+        blocks = (0..<configuration.layers).map { _ in GPTBlock(configuration.block, generator: &generator) }
+        finalNorm = LayerNorm(configuration.width)
+        head = Linear(configuration.width, configuration.vocabularySize, bias: false, generator: &generator)
+        valueHead = configuration.valueHead ? Linear(configuration.width, 1, generator: &generator) : nil
+        super.init()
+        initializeLikeGPT2(generator: &generator)
+    }
+
+    /// GPT-2's initialisation over the parameters the layers created.
+    private func initializeLikeGPT2(generator: inout RandomGenerator) {
+        let residualScale = 0.02 / Float(2 * configuration.layers).squareRoot()
+        for (name, tensor) in namedParameters() {
+            let isNorm = name.hasPrefix("finalNorm") || name.contains(".ln1.") || name.contains(".ln2.")
+            if isNorm { continue }
+            if name.hasSuffix(".bias") {
+                tensor.assign(Tensor.zeros(tensor.shape))
+            } else {
+                let isResidualOutput = name.hasSuffix("attention.projection.weight") || name.hasSuffix("mlp.output.weight")
+                tensor.assign(Tensor.randomNormal(tensor.shape, standardDeviation: isResidualOutput ? residualScale : 0.02,
+                                                  using: &generator))
+            }
+        }
+    }
+
+    public var vocabularySize: Int { configuration.vocabularySize }
+    public var maximumLength: Int? { configuration.contextLength }
+    public var hasValueHead: Bool { valueHead != nil }
+    public var architectureSummary: String {
+        "gpt \(configuration.layers)×\(configuration.width), \(configuration.heads) heads, context \(configuration.contextLength)"
+    }
+
+    final class State: DecodingState {
+        var position = 0
+        var caches: [KVCache]
+        init(caches: [KVCache]) { self.caches = caches }
+    }
+
+    public func makeDecodingState(batchSize: Int) -> DecodingState {
+        State(caches: blocks.map { $0.makeCache(batchSize: batchSize, capacity: configuration.contextLength) })
+    }
+
+    public func callAsFunction(_ tokens: IntTensor) -> LanguageModelOutput {
+        var x = embed(tokens, offset: 0)
+        for block in blocks { x = block(x, keyPaddingMask: nil) }
+        return outputs(x)
+    }
+
+    public func decode(_ tokens: IntTensor, state: DecodingState) -> LanguageModelOutput {
+        let state = state as! State
+        var x = embed(tokens, offset: state.position)
+        for index in blocks.indices { x = blocks[index](x, cache: &state.caches[index], keyPaddingMask: nil) }
+        state.position += tokens.shape[1]
+        return outputs(x)
+    }
+
+    /// Token plus position embeddings for positions offset..<offset + T.
+    private func embed(_ tokens: IntTensor, offset: Int) -> Tensor {
+        let steps = tokens.shape[1]
+        if offset + steps > configuration.contextLength {
+            preconditionFailure("\(LanguageModelError.sequenceTooLong(length: offset + steps, maximum: configuration.contextLength))")
+        }
+        let positions = positionEmbedding(IntTensor((offset..<(offset + steps)).map { Int32($0) }, shape: [steps]))
+        return embeddingDropout(tokenEmbedding(tokens) + positions)
+    }
+
+    private func outputs(_ x: Tensor) -> LanguageModelOutput {
+        let h = finalNorm(x)
+        return LanguageModelOutput(logits: head(h), values: valueHead.map { $0(h).squeezing(axis: -1) })
+    }
+}

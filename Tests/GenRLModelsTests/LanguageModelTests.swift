@@ -1,0 +1,103 @@
+import Foundation
+import GenRLModels
+import GenRLNN
+import GenRLTensor
+import Testing
+
+@Suite("Language models")
+struct LanguageModelTests {
+    static let configurations: [LanguageModelConfiguration] = [
+        .recurrent(RecurrentLanguageModelConfiguration(vocabularySize: 23, cell: .lstm, embeddingSize: 8, hiddenSize: 12, layers: 2,
+                                                       valueHead: true)),
+        .recurrent(RecurrentLanguageModelConfiguration(vocabularySize: 23, cell: .gru, embeddingSize: 8, hiddenSize: 12, layers: 3)),
+        .gpt(GPTConfiguration(vocabularySize: 23, contextLength: 16, width: 16, layers: 2, heads: 4, valueHead: true)),
+    ]
+
+    static func tokens(_ batch: Int, _ length: Int, seed: UInt64) -> IntTensor {
+        var generator = RandomGenerator(seed: seed)
+        return IntTensor.randomIntegers([batch, length], below: 23, using: &generator)
+    }
+
+    /// Feeding a sequence in pieces (a prompt of 3, then one token at a time, then 2)
+    /// through the decoding state gives the logits and values of one full pass.
+    @Test(arguments: configurations)
+    func incrementalDecodingMatchesFullRecomputation(_ configuration: LanguageModelConfiguration) {
+        var generator = RandomGenerator(seed: 1)
+        let model = configuration.makeModel(generator: &generator)
+        let tokens = Self.tokens(3, 9, seed: 2)
+        let full = model(tokens)
+        let state = model.makeDecodingState(batchSize: 3)
+        var pieces: [LanguageModelOutput] = []
+        var start = 0
+        for width in [3, 1, 1, 1, 1, 2] {
+            let piece = IntTensor((0..<3).flatMap { row in tokens.scalars[(row * 9 + start)..<(row * 9 + start + width)] },
+                                  shape: [3, width])
+            pieces.append(model.decode(piece, state: state))
+            start += width
+        }
+        #expect(state.position == 9)
+        let logits = Tensor.concatenate(pieces.map(\.logits), axis: 1)
+        #expect(logits.shape == full.logits.shape)
+        let maxDifference = zip(logits.scalars, full.logits.scalars).map { Swift.abs($0 - $1) }.max()!
+        #expect(maxDifference < 1e-5, "largest logit difference \(maxDifference)")
+        if let values = full.values {
+            let incremental = Tensor.concatenate(pieces.map { $0.values! }, axis: 1)
+            #expect(zip(incremental.scalars, values.scalars).allSatisfy { Swift.abs($0 - $1) < 1e-5 })
+        }
+    }
+
+    @Test(arguments: configurations)
+    func modelDirectoryRoundTrip(_ configuration: LanguageModelConfiguration) throws {
+        var generator = RandomGenerator(seed: 3)
+        let model = configuration.makeModel(generator: &generator)
+        let tokenizer = try CharacterTokenizer(scalars: Array("abcdefghijklmnopqrs".unicodeScalars))
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("genrl-model-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try ModelDirectory.save(model: model, configuration: configuration, tokenizer: tokenizer, to: directory)
+        let (loaded, loadedConfiguration, loadedTokenizer) = try ModelDirectory.load(from: directory)
+        #expect(loadedConfiguration == configuration)
+        #expect(loadedTokenizer.encode("abc") == tokenizer.encode("abc"))
+        let tokens = Self.tokens(2, 6, seed: 4)
+        #expect(loaded(tokens).logits.scalars == model(tokens).logits.scalars)
+        // Loading with a value head added keeps the language model's outputs.
+        let (withHead, _, _) = try ModelDirectory.load(from: directory, valueHead: true)
+        #expect(withHead.hasValueHead)
+        #expect(withHead(tokens).logits.scalars == model(tokens).logits.scalars)
+    }
+
+    @Test func configurationJSONNamesTheArchitecture() throws {
+        let data = try JSONEncoder().encode(Self.configurations[2])
+        let object = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+        #expect(object["architecture"] as? String == "gpt")
+        #expect(object["width"] as? Int == 16)
+        #expect(throws: DecodingError.self) {
+            try JSONDecoder().decode(LanguageModelConfiguration.self, from: Data(#"{"architecture": "rnn"}"#.utf8))
+        }
+    }
+
+    @Test func pretrainingLowersTheValidationLoss() throws {
+        let lines = ["abab abab", "baba baba", "aabb aabb", "abba abba", "abab baba", "bbaa aabb"]
+        let tokenizer = try CharacterTokenizer(corpus: lines)
+        let encoded = lines.map { tokenizer.encode($0) }
+        let training = try TokenBatches(encodedSamples: encoded, batchSize: 3, seed: 1)
+        let validation = try TokenBatches(encodedSamples: encoded, batchSize: 6, seed: 2, shuffle: false).batches(epoch: 0)
+        var generator = RandomGenerator(seed: 5)
+        let model = RecurrentLanguageModel(RecurrentLanguageModelConfiguration(vocabularySize: tokenizer.vocabularySize,
+                                                                               embeddingSize: 8, hiddenSize: 16),
+                                           generator: &generator)
+        var configuration = PretrainingConfiguration()
+        configuration.epochs = 60
+        configuration.learningRate = 0.02
+        configuration.earlyStoppingPatience = nil
+        let pretrainer = Pretrainer(model: model, optimizer: Adam(learningRate: 0.02), training: training,
+                                    validation: validation, configuration: configuration)
+        let before = pretrainer.evaluate().loss
+        var improvements = 0
+        pretrainer.onImprovement = { _, _ in improvements += 1 }
+        try pretrainer.run()
+        let after = pretrainer.evaluate().loss
+        #expect(after < before * 0.5, "validation NLL \(before) → \(after)")
+        #expect(improvements > 0)
+        #expect(pretrainer.state.step == 60 * 2)
+    }
+}
