@@ -1,0 +1,148 @@
+import GenRLModels
+import GenRLRewards
+import GenRLTensor
+
+/// What one batch of generation produced, as every on-policy algorithm consumes it.
+///
+/// Per-action tensors are [B, T] with T = L − 1 for sequences of length L: entry (i, t)
+/// describes the token at position t + 1, chosen from the model's output at position t
+/// (teacher forcing reads `inputs` = tokens[:, :-1] and predicts `targets` = tokens[:, 1:]).
+/// `actionMask` is 1 at generated tokens of samples that have a score, 0 elsewhere.
+public struct Rollout: @unchecked Sendable {
+    /// The generation itself.
+    public let generated: GeneratedBatch
+    /// The samples as the reward saw them.
+    public let samples: [Sample]
+    /// The reward's answer.
+    public let scores: RewardScores
+    /// Index of each sample's prompt within the batch's distinct prompts (GRPO and RLOO
+    /// groups: the k samples of one prompt share an index).
+    public let groups: [Int]
+
+    /// tokens[:, :-1], [B, T].
+    public let inputs: IntTensor
+    /// tokens[:, 1:], [B, T].
+    public let targets: IntTensor
+    /// 1 at generated tokens of scored samples, [B, T].
+    public let actionMask: Tensor
+    /// 1 for samples with a terminal score, [B].
+    public let validSamples: Tensor
+    /// Terminal score of each sample (0 where missing), [B].
+    public let terminalRewards: Tensor
+    /// Dense scores placed at their actions, [B, T], when the reward gives them.
+    public let denseRewards: Tensor?
+    /// log π_old(aₜ) recomputed by teacher forcing at collection time (no gradient), [B, T].
+    public let oldLogProbabilities: Tensor
+    /// log π_ref(aₜ) of the reference model, [B, T], when there is one.
+    public let referenceLogProbabilities: Tensor?
+    /// KL(π_old ‖ π_ref) at each action by the chosen estimator, [B, T] (0 off the mask).
+    public let klPerToken: Tensor?
+    /// Value estimates V(sₜ) of the policy's value head, [B, T].
+    public let values: Tensor?
+
+    /// Number of samples.
+    public var batchSize: Int { samples.count }
+    /// Number of action positions per row.
+    public var steps: Int { inputs.shape[1] }
+
+    /// Index of each row's last generated token (−1 for a row without one).
+    public var lastActionIndex: [Int] {
+        (0..<batchSize).map { i in (0..<steps).last { actionMask[i, $0] == 1 } ?? -1 }
+    }
+
+    /// Σₜ KL per sequence, [B] (0 without a reference).
+    public var sequenceKL: Tensor {
+        klPerToken.map { ($0 * actionMask).sum(axis: 1) } ?? Tensor.zeros([batchSize])
+    }
+
+    /// Terminal rewards with missing scores as 0 (see `validSamples`).
+    public var rewardValues: [Float] { terminalRewards.scalars }
+}
+
+/// Makes `Rollout`s: generates, scores, and measures the KL to the reference.
+public struct RolloutCollector {
+    /// Which KL estimator fills `Rollout.klPerToken`.
+    public var klEstimator: KLEstimator = .exact
+
+    public init(klEstimator: KLEstimator = .exact) { self.klEstimator = klEstimator }
+
+    /// One rollout: `samplesPerPrompt` completions of each prompt (consecutive rows share a
+    /// group), scored by `reward`, with old log-probabilities, values and the KL to
+    /// `reference` recomputed by teacher forcing.
+    public func collect(policy: Policy, reference: (any LanguageModel)?, reward: any RewardFunction, prompts: [Prompt],
+                        samplesPerPrompt: Int = 1, extraProcessors: [any LogitProcessor] = [],
+                        generator: inout RandomGenerator) throws -> Rollout {
+        let expanded = prompts.flatMap { Array(repeating: $0, count: samplesPerPrompt) }
+        let groups = prompts.indices.flatMap { Array(repeating: $0, count: samplesPerPrompt) }
+        let generated = Generation.sample(model: policy.model, prompts: expanded.map(\.tokens), configuration: policy.decoding,
+                                          extraProcessors: extraProcessors, generator: &generator)
+        let samples = makeSamples(generated, prompts: expanded, tokenizer: policy.tokenizer)
+        let scores = try reward.checkedScore(samples)
+        return assemble(generated: generated, samples: samples, scores: scores, groups: groups, policy: policy, reference: reference)
+    }
+
+    /// Samples as rewards see them: prompt text and references from `prompts`, completion
+    /// text decoded without the end token.
+    public func makeSamples(_ generated: GeneratedBatch, prompts: [Prompt], tokenizer: any Tokenizer) -> [Sample] {
+        (0..<generated.batchSize).map { i in
+            let completion = generated.completion(i)
+            let text = tokenizer.decode(completion.filter { $0 != Vocabulary.endID })
+            return Sample(index: i, prompt: prompts[i].text, completion: text, promptTokens: prompts[i].tokens,
+                          completionTokens: completion, references: prompts[i].references)
+        }
+    }
+
+    /// The rollout of an already generated and scored batch.
+    public func assemble(generated: GeneratedBatch, samples: [Sample], scores: RewardScores, groups: [Int], policy: Policy,
+                         reference: (any LanguageModel)?) -> Rollout {
+        withNoGrad {
+            let (inputs, targets) = shiftedTokens(generated.tokens)
+            let batch = samples.count, steps = inputs.shape[1]
+            let valid = scores.terminal.map { $0 == nil ? Float(0) : 1 }
+            let validTensor = Tensor(valid, shape: [batch])
+            let actionMask = generated.actionMask * validTensor.reshaped([batch, 1])
+            let policyOutput = policy.outputs(inputs)
+            let oldLogProbabilities = Tensor.selectedLogProbabilities(logits: policyOutput.logits, targets: targets) * actionMask
+            var referenceLogProbabilities: Tensor?
+            var kl: Tensor?
+            if let reference {
+                let referenceLogits = Policy.outputs(of: reference, inputs, temperature: policy.decoding.temperature).logits
+                let logProbabilities = Tensor.selectedLogProbabilities(logits: referenceLogits, targets: targets) * actionMask
+                referenceLogProbabilities = logProbabilities
+                kl = KLDivergence.perToken(klEstimator, policyLogProbabilities: oldLogProbabilities,
+                                           referenceLogProbabilities: logProbabilities,
+                                           policyLogits: policyOutput.logits, referenceLogits: referenceLogits) * actionMask
+            }
+            var dense: Tensor?
+            if let perStep = scores.perStep {
+                var values = [Float](repeating: 0, count: batch * steps)
+                for i in 0..<batch where valid[i] == 1 {
+                    for (k, score) in perStep[i].enumerated() {
+                        values[i * steps + generated.promptLengths[i] - 1 + k] = Float(score)
+                    }
+                }
+                dense = Tensor(values, shape: [batch, steps])
+            }
+            return Rollout(generated: generated, samples: samples, scores: scores, groups: groups, inputs: inputs, targets: targets,
+                           actionMask: actionMask, validSamples: validTensor,
+                           terminalRewards: Tensor(scores.terminal.map { Float($0 ?? 0) }, shape: [batch]),
+                           denseRewards: dense, oldLogProbabilities: oldLogProbabilities,
+                           referenceLogProbabilities: referenceLogProbabilities, klPerToken: kl,
+                           values: policyOutput.values.map { $0 * actionMask })
+        }
+    }
+}
+
+/// (tokens[:, :-1], tokens[:, 1:]) of a [B, L] batch.
+public func shiftedTokens(_ tokens: IntTensor) -> (inputs: IntTensor, targets: IntTensor) {
+    let (batch, length) = (tokens.shape[0], tokens.shape[1])
+    var inputs: [Int32] = [], targets: [Int32] = []
+    inputs.reserveCapacity(batch * (length - 1))
+    targets.reserveCapacity(batch * (length - 1))
+    for i in 0..<batch {
+        let row = tokens.scalars[(i * length)..<((i + 1) * length)]
+        inputs += row.dropLast()
+        targets += row.dropFirst()
+    }
+    return (IntTensor(inputs, shape: [batch, length - 1]), IntTensor(targets, shape: [batch, length - 1]))
+}
