@@ -45,6 +45,9 @@ let package = Package(
         .testTarget(name: "GenRLModelsTests", dependencies: ["GenRLModels"]),
         .testTarget(name: "GenRLRewardsTests", dependencies: ["GenRLRewards"]),
         .testTarget(name: "GenRLRLTests", dependencies: ["GenRLRL"]),
-        .testTarget(name: "GenRLRunsTests", dependencies: ["GenRLRuns"]),
+        .testTarget(name: "GenRLRunsTests", dependencies: ["GenRLRuns", "RunsTestHelper"]),
+        // A child process for the tests that kill a checkpoint write with SIGKILL, and the
+        // synthetic run behind scripts/report-screenshot.sh.
+        .executableTarget(name: "RunsTestHelper", dependencies: ["GenRLRuns"], path: "Tests/RunsTestHelper"),
     ]
 )
