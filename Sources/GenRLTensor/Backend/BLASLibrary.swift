@@ -130,6 +130,7 @@ public enum BLASLibraryError: Error, CustomStringConvertible, Equatable {
     /// The library opened but does not export `function`.
     case missingFunction(library: String, function: String)
 
+    /// A sentence naming the library and what went wrong.
     public var description: String {
         switch self {
         case let .cannotOpen(library, reason):

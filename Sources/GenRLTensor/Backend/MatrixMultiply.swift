@@ -8,6 +8,7 @@ public enum MatrixBackend: Sendable, Equatable, CustomStringConvertible {
     /// GenRL's own blocked SIMD kernel in Swift.
     case portable
 
+    /// `BLAS <library>` or `portable Swift kernel`, for logs and run reports.
     public var description: String {
         switch self {
         case let .blas(library): return "BLAS \(library)"
