@@ -54,6 +54,7 @@ let package = Package(
         .testTarget(name: "GenRLRewardsTests", dependencies: ["GenRLRewards"]),
         .testTarget(name: "GenRLRLTests", dependencies: ["GenRLRL"]),
         .testTarget(name: "GenRLRunsTests", dependencies: ["GenRLRuns", "RunsTestHelper"]),
+        .testTarget(name: "GenRLCommandTests", dependencies: ["genrl", "GenRLModels"]),
         // A child process for the tests that kill a checkpoint write with SIGKILL, and the
         // synthetic run behind scripts/report-screenshot.sh.
         .executableTarget(name: "RunsTestHelper", dependencies: ["GenRLRuns"], path: "Tests/RunsTestHelper"),

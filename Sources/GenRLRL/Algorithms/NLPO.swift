@@ -62,6 +62,17 @@ public final class NLPO: PolicyGradientAlgorithm {
         try ppo.restore(checkpointState: checkpointState)
         iteration = Int(checkpointState["iteration"]?.first ?? 0)
     }
+
+    /// The masking model's parameters under `masking.`.
+    public func checkpointTensors() -> [String: Tensor] {
+        Dictionary(uniqueKeysWithValues: masking.model.namedParameters().map { ("masking.\($0.name)", $0.tensor) })
+    }
+
+    public func restore(checkpointTensors: [String: Tensor]) throws {
+        var state: [String: Tensor] = [:]
+        for (name, tensor) in checkpointTensors where name.hasPrefix("masking.") { state[String(name.dropFirst(8))] = tensor }
+        try masking.model.load(state)
+    }
 }
 
 /// The top-p action mask of a masking model: for each state, the most likely tokens up

@@ -21,8 +21,8 @@ public final class TrainingSetup {
     public var generator: RandomGenerator
     /// Fills `Rollout.klPerToken`.
     public var collector: RolloutCollector
-    /// Optimizer updates made so far (advanced by `applyUpdate`).
-    public private(set) var updateCount = 0
+    /// Optimizer updates made so far (advanced by `applyUpdate`; set when resuming).
+    public var updateCount = 0
 
     public init(policy: Policy, reference: (any LanguageModel)?, reward: any RewardFunction, prompts: PromptSource,
                 optimizer: any Optimizer, schedule: (any LearningRateSchedule)? = nil, seed: UInt64,
@@ -86,11 +86,18 @@ public protocol PolicyGradientAlgorithm: AnyObject {
     func checkpointState() -> [String: [Double]]
     /// Restores `checkpointState()`.
     func restore(checkpointState: [String: [Double]]) throws
+    /// Tensors beyond the policy's and the optimizer's that a checkpoint must keep (NLPO's
+    /// masking model), by name.
+    func checkpointTensors() -> [String: Tensor]
+    /// Restores `checkpointTensors()`.
+    func restore(checkpointTensors: [String: Tensor]) throws
 }
 
 extension PolicyGradientAlgorithm {
     public func checkpointState() -> [String: [Double]] { [:] }
     public func restore(checkpointState: [String: [Double]]) throws {}
+    public func checkpointTensors() -> [String: Tensor] { [:] }
+    public func restore(checkpointTensors: [String: Tensor]) throws {}
 }
 
 // MARK: - Pieces the algorithms share

@@ -1,0 +1,64 @@
+import Foundation
+import GenRLModels
+
+/// Runs `genrl pretrain`: checks the configuration, creates (or reopens) the run folder,
+/// trains with validation, keeps the best model as `<run>/model/`, checkpoints for
+/// resume, and writes the report.
+public enum PretrainingLauncher {
+    public struct Outcome: Sendable {
+        public let runPath: String
+        public let modelPath: String
+        public let reportPath: String
+        public let state: PretrainingState
+    }
+
+    public static func run(configPath: String, resume: Bool, overwrite: Bool = false,
+                           progressOutput: any ProgressOutput = StandardStreamOutput.standardError) throws -> Outcome {
+        var configuration = try ConfigReader.readConsistent(PretrainingRunConfiguration.self, fromFile: configPath)
+        let runPath = (configuration.runsDirectory as NSString).appendingPathComponent(configuration.name)
+        let session: RunSession
+        let training: PretrainingRun
+        if resume {
+            let run = try RunDirectory.open(at: runPath)
+            configuration = try ConfigReader.readConsistent(PretrainingRunConfiguration.self, fromFile: run.configPath)
+            training = try PretrainingRun(configuration: configuration)
+            session = try run.resumeSession(keepLastCheckpoints: configuration.checkpoints.keep)
+        } else {
+            training = try PretrainingRun(configuration: configuration)
+            let text = ConfigWriter.text(for: configuration, header: ["genrl pretrain: the resolved configuration of this run."])
+            let run = try RunDirectory.create(at: runPath, configText: text, overwrite: overwrite)
+            session = try run.startSession(keepLastCheckpoints: configuration.checkpoints.keep)
+        }
+        if let checkpoint = session.checkpoint { try training.restore(from: checkpoint) }
+        let modelPath = (runPath as NSString).appendingPathComponent("model")
+        let pretrainer = training.pretrainer
+        let total = pretrainer.totalSteps
+        let progress = ProgressReporter(totalSteps: total, startStep: pretrainer.state.step,
+                                        shownMetrics: [ProgressMetric("loss", key: "train/loss"),
+                                                       ProgressMetric("val", key: "validation/loss")],
+                                        output: progressOutput)
+        pretrainer.onImprovement = { _, _ in try training.saveModel(to: modelPath) }
+        pretrainer.onStep = { step, metrics in
+            try session.logMetrics(step: step, metrics)
+            let logging = configuration.logging
+            if step == 1 || step % logging.sampleInterval == 0 || step == total {
+                try session.logSamples(training.samples(count: logging.samplesPerLog, step: step).map {
+                    SampleRecord(step: step, prompt: "", completion: $0, reward: nil)
+                })
+            }
+            progress.update(step: step, metrics: metrics)
+            if step % configuration.checkpoints.interval == 0 {
+                try session.saveCheckpoint(step: step, files: training.checkpointFiles())
+            }
+        }
+        try pretrainer.run()
+        progress.finish()
+        let step = pretrainer.state.step
+        if step % configuration.checkpoints.interval != 0 {
+            try session.saveCheckpoint(step: step, files: training.checkpointFiles())
+        }
+        if !FileManager.default.fileExists(atPath: modelPath) { try training.saveModel(to: modelPath) }
+        let report = try session.writeReport()
+        return Outcome(runPath: runPath, modelPath: modelPath, reportPath: report, state: pretrainer.state)
+    }
+}
