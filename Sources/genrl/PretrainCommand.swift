@@ -23,6 +23,9 @@ struct PretrainCommand: ParsableCommand {
             let outcome = try PretrainingLauncher.run(configPath: config, resume: resume, overwrite: overwrite)
             let best = outcome.state.bestValidationLoss.map { String(format: "%.4f nats/token (perplexity %.3f) at step %d", $0, exp($0), outcome.state.bestStep ?? 0) } ?? "no validation"
             say("best validation: \(best)")
+            if let unigram = outcome.unigramBaseline {
+                say(String(format: "unigram baseline: %.4f nats/token (perplexity %.3f)", unigram, exp(unigram)))
+            }
             say("model: \(outcome.modelPath)")
             say("report: \(outcome.reportPath)")
         }

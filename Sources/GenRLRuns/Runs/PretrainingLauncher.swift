@@ -10,6 +10,8 @@ public enum PretrainingLauncher {
         public let modelPath: String
         public let reportPath: String
         public let state: PretrainingState
+        /// The unigram baseline's validation NLL per token, if there is a validation set.
+        public let unigramBaseline: Double?
     }
 
     public static func run(configPath: String, resume: Bool, overwrite: Bool = false,
@@ -39,6 +41,10 @@ public enum PretrainingLauncher {
                                         output: progressOutput)
         pretrainer.onImprovement = { _, _ in try training.saveModel(to: modelPath) }
         pretrainer.onStep = { step, metrics in
+            var metrics = metrics
+            if let baseline = training.unigramBaseline, metrics["validation/loss"] != nil {
+                metrics["validation/unigram_loss"] = baseline
+            }
             try session.logMetrics(step: step, metrics)
             let logging = configuration.logging
             if step == 1 || step % logging.sampleInterval == 0 || step == total {
@@ -59,6 +65,7 @@ public enum PretrainingLauncher {
         }
         if !FileManager.default.fileExists(atPath: modelPath) { try training.saveModel(to: modelPath) }
         let report = try session.writeReport()
-        return Outcome(runPath: runPath, modelPath: modelPath, reportPath: report, state: pretrainer.state)
+        return Outcome(runPath: runPath, modelPath: modelPath, reportPath: report, state: pretrainer.state,
+                       unigramBaseline: training.unigramBaseline)
     }
 }

@@ -14,6 +14,9 @@ public final class PretrainingRun {
     public let pretrainer: Pretrainer
     /// Held-out lines (for samples and reports).
     public let validationLines: [String]
+    /// The unigram baseline on the validation lines: NLL per token (nats) of the token
+    /// frequencies of the training lines, the figure a model must beat.
+    public let unigramBaseline: Double?
 
     public init(configuration: PretrainingRunConfiguration) throws {
         self.configuration = configuration
@@ -33,6 +36,8 @@ public final class PretrainingRun {
         let validation = split.validation.isEmpty ? [] : try TokenBatches(
             samples: split.validation, tokenizer: tokenizer, batchSize: configuration.training.batchSize,
             seed: configuration.seed, maximumLength: maximumLength, shuffle: false).batches(epoch: 0)
+        unigramBaseline = validation.isEmpty ? nil : Scoring.unigramPerplexity(
+            training: training.batches(epoch: 0), evaluation: validation, vocabularySize: tokenizer.vocabularySize).negativeLogLikelihood
         var trainingSettings = configuration.training
         trainingSettings.seed = configuration.seed
         pretrainer = Pretrainer(model: model, optimizer: Adam(learningRate: configuration.training.learningRate),
