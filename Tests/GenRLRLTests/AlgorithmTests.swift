@@ -90,6 +90,26 @@ struct AlgorithmTests {
         expectLearned(try ToyTask.train(algorithm, iterations: 30), "NLPO")
     }
 
+    /// With a recurrent masking model, the mask recomputed by teacher forcing can differ
+    /// by rounding from the one used while sampling; the taken tokens must stay allowed so
+    /// that every log-probability stays finite.
+    @Test func nlpoOnARecurrentModelStaysFinite() throws {
+        var generator = RandomGenerator(seed: 4)
+        let configuration = RecurrentLanguageModelConfiguration(vocabularySize: ToyTask.tokenizer.vocabularySize,
+                                                                embeddingSize: 8, hiddenSize: 16, valueHead: true)
+        let model = RecurrentLanguageModel(configuration, generator: &generator)
+        let policy = Policy(model: model, tokenizer: ToyTask.tokenizer, decoding: DecodingConfiguration(maximumNewTokens: 12))
+        let setup = TrainingSetup(policy: policy, reference: RecurrentLanguageModel(configuration, generator: &generator),
+                                  reward: ToyTask.reward(), prompts: .unconditional, optimizer: Adam(learningRate: 0.01), seed: 5)
+        var nlpo = NLPO.Configuration()
+        nlpo.topP = 0.5
+        let algorithm = NLPO(setup: setup, maskingModel: RecurrentLanguageModel(configuration, generator: &generator),
+                             configuration: nlpo)
+        let history = MetricsHistory()
+        try Trainer(algorithm: algorithm, callbacks: [history]).run(iterations: 4)
+        #expect(history.rows.allSatisfy { row in row.values.allSatisfy(\.isFinite) })
+    }
+
     @Test func mixer() throws {
         // References are sequences of "a"s; MIXER anneals from imitating their prefixes to
         // completing them under the reward.

@@ -107,7 +107,7 @@ final class TopPMasking: ActionMasking {
         return kept
     }
 
-    func additiveMask(for inputs: IntTensor) -> Tensor {
+    func additiveMask(for inputs: IntTensor, keeping: IntTensor?) -> Tensor {
         let logits = withNoGrad { Policy.outputs(of: model, inputs, temperature: temperature).logits }
         let vocabulary = logits.shape.last!
         let rows = logits.count / vocabulary
@@ -115,6 +115,7 @@ final class TopPMasking: ActionMasking {
         var total = 0
         for r in 0..<rows {
             total += fillMask(row: logits.storage.pointer + r * vocabulary, vocabulary: vocabulary, mask: mask.pointer + r * vocabulary)
+            if let keeping { mask.pointer[r * vocabulary + Int(keeping.scalars[r])] = 0 }
         }
         lastMeanSize = Double(total) / Double(max(rows, 1))
         return Tensor(shape: logits.shape, storage: mask)

@@ -115,7 +115,7 @@ struct PolicyEvaluation {
     init(policy: Policy, rollout: Rollout, rows: [Int]? = nil) {
         let inputs = rows.map { rollout.inputs.selectingRows($0) } ?? rollout.inputs
         let targets = rows.map { rollout.targets.selectingRows($0) } ?? rollout.targets
-        let output = policy.outputs(inputs)
+        let output = policy.outputs(inputs, targets: targets)
         logits = output.logits
         logProbabilities = Tensor.selectedLogProbabilities(logits: logits, targets: targets)
         entropies = logits.softmaxEntropy()

@@ -25,12 +25,13 @@ public final class Policy {
     }
 
     /// Teacher-forced outputs for `inputs` [B, T]: logits divided by the temperature (and
-    /// masked by `actionMasking`), and values. Recorded for gradients unless called under
-    /// `withNoGrad`.
-    public func outputs(_ inputs: IntTensor) -> LanguageModelOutput {
+    /// masked by `actionMasking`, which never removes the taken `targets`), and values.
+    /// Recorded for gradients unless called under `withNoGrad`.
+    public func outputs(_ inputs: IntTensor, targets: IntTensor? = nil) -> LanguageModelOutput {
         let output = Policy.outputs(of: model, inputs, temperature: decoding.temperature)
         guard let actionMasking else { return output }
-        return LanguageModelOutput(logits: output.logits + actionMasking.additiveMask(for: inputs), values: output.values)
+        let mask = actionMasking.additiveMask(for: inputs, keeping: targets)
+        return LanguageModelOutput(logits: output.logits + mask, values: output.values)
     }
 
     /// Teacher-forced outputs of any model at a temperature.
@@ -46,8 +47,11 @@ public final class Policy {
 public protocol ActionMasking: AnyObject {
     /// The processor that applies the mask while sampling.
     func makeProcessor() -> any LogitProcessor
-    /// The additive mask [B, T, V] for teacher-forced `inputs` [B, T].
-    func additiveMask(for inputs: IntTensor) -> Tensor
+    /// The additive mask [B, T, V] for teacher-forced `inputs` [B, T]. The tokens of
+    /// `keeping` [B, T] (the actions actually taken) stay allowed: recomputing the mask
+    /// by teacher forcing can move a token across the edge of the allowed set by float
+    /// rounding, and a taken action must keep a finite log-probability.
+    func additiveMask(for inputs: IntTensor, keeping: IntTensor?) -> Tensor
 }
 
 /// A prompt to generate from: its text, its tokens (beginning with the begin token), and

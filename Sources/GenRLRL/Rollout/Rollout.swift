@@ -101,7 +101,7 @@ public struct RolloutCollector {
             let valid = scores.terminal.map { $0 == nil ? Float(0) : 1 }
             let validTensor = Tensor(valid, shape: [batch])
             let actionMask = generated.actionMask * validTensor.reshaped([batch, 1])
-            let policyOutput = policy.outputs(inputs)
+            let policyOutput = policy.outputs(inputs, targets: targets)
             let oldLogProbabilities = Tensor.selectedLogProbabilities(logits: policyOutput.logits, targets: targets) * actionMask
             var referenceLogProbabilities: Tensor?
             var kl: Tensor?
