@@ -17,8 +17,9 @@ extension TrainingCallback {
     public func trainingDidEnd(step: Int, algorithm: any PolicyGradientAlgorithm) throws {}
 }
 
-/// The loop every algorithm runs in: iterate, let a trainable reward learn from the new
-/// samples (a SeqGAN discriminator, a reward model), tell the callbacks.
+/// The loop every algorithm runs in: iterate, add the reward's per-component metrics
+/// (`rewards/<name>/mean`), let a trainable reward learn from the new samples (a SeqGAN
+/// discriminator, a reward model), tell the callbacks.
 public final class Trainer {
     public let algorithm: any PolicyGradientAlgorithm
     public var callbacks: [any TrainingCallback]
@@ -38,6 +39,9 @@ public final class Trainer {
         for callback in callbacks { try callback.trainingWillStart(step: step, algorithm: algorithm) }
         while step < iterations {
             var report = try algorithm.iterate()
+            if let components = algorithm.setup.reward as? any ComponentReportingReward {
+                report.metrics.merge(components.lastComponentMetrics) { current, _ in current }
+            }
             if let trainable = algorithm.setup.reward as? any TrainableReward, let rollout = report.rollout {
                 let rewardMetrics = try trainable.update(generated: rollout.samples, step: step)
                 report.metrics.merge(rewardMetrics) { _, new in new }
