@@ -9,9 +9,12 @@ import Darwin
 /// A CBLAS library opened at run time with `dlopen`, so that GenRL builds and runs on a
 /// machine that has only the Swift toolchain and uses BLAS wherever one is installed.
 ///
-/// Only `cblas_sgemm` is required. When the library is OpenBLAS, its thread count is set
-/// to `Parallel.threadCount` (which follows `GENRL_THREADS`) and its build configuration
-/// is recorded in `configuration`. Libraries stay loaded for the life of the process.
+/// Only `cblas_sgemm` is required. When the library is OpenBLAS, it is told to use one
+/// thread and `MatrixMultiply` splits large products across GenRL's own threads instead:
+/// OpenBLAS's idle workers spin (sched_yield) for a long while after each call, taking a
+/// core from GenRL's parallel kernels in between — a third of the CPU time of a training
+/// run on two cores went to that spinning. Its build configuration is recorded in
+/// `configuration`. Libraries stay loaded for the life of the process.
 public final class BLASLibrary: @unchecked Sendable {
     // @unchecked: every stored property is immutable after `init`, and the C functions
     // they point to may be called from any thread.
@@ -49,9 +52,12 @@ public final class BLASLibrary: @unchecked Sendable {
     /// OpenBLAS's `openblas_get_config()` (version, target core, thread limit), or nil
     /// for libraries without it.
     public let configuration: String?
-    /// The number of threads the library was told to use, or nil when it has no
+    /// The number of threads the library was told to use (1), or nil when it has no
     /// `openblas_set_num_threads`.
     public let threadCount: Int?
+    /// Whether `MatrixMultiply` should split products across GenRL's threads: true when
+    /// the library was made single-threaded, false for libraries that thread themselves.
+    public var splitsAcrossThreads: Bool { threadCount == 1 }
 
     private let sgemm: SGEMMFunction
 
@@ -79,9 +85,8 @@ public final class BLASLibrary: @unchecked Sendable {
         }
         if let setThreads = dlsym(handle, "openblas_set_num_threads") {
             typealias SetThreads = @convention(c) (Int32) -> Void
-            let count = min(Parallel.threadCount, Int(Int32.max))
-            unsafeBitCast(setThreads, to: SetThreads.self)(Int32(count))
-            threadCount = count
+            unsafeBitCast(setThreads, to: SetThreads.self)(1)
+            threadCount = 1
         } else {
             threadCount = nil
         }

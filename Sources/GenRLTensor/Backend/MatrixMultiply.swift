@@ -86,15 +86,42 @@ public enum MatrixMultiply {
         // sgemm does not special-case a single row or column (OpenBLAS 0.3.21 takes 3–5×
         // longer than the Swift matrix-vector path there), so those stay in Swift.
         if let library = selectedLibrary, m > 1, n > 1, BLASLibrary.fitsInt32(m, n, k, lda, ldb, ldc) {
-            library.gemm(
-                transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
-                alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+            let threads = Parallel.threadCount
+            guard library.splitsAcrossThreads, threads > 1, m * n * k >= minimumSplitWork, max(m, n) >= 32 * threads else {
+                library.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                             alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+                return
+            }
+            // Each thread computes a block of rows (or columns) of C with a single-threaded
+            // sgemm over the full depth: every element of C is computed by one call in one
+            // order, so the result does not depend on timing.
+            let splitRows = m >= n
+            let length = splitRows ? m : n
+            let a = UncheckedSendable(a), b = UncheckedSendable(b), c = UncheckedSendable(c)
+            Parallel.forEachTask(threads) { part in
+                let start = (length * part / threads) & ~15, end = part == threads - 1 ? length : (length * (part + 1) / threads) & ~15
+                guard end > start else { return }
+                if splitRows {
+                    library.gemm(transposeA: transposeA, transposeB: transposeB, m: end - start, n: n, k: k, alpha: alpha,
+                                 a: a.value + (transposeA ? start : start * lda), lda: lda, b: b.value, ldb: ldb,
+                                 beta: beta, c: c.value + start * ldc, ldc: ldc)
+                } else {
+                    library.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: end - start, k: k, alpha: alpha,
+                                 a: a.value, lda: lda, b: b.value + (transposeB ? start * ldb : start), ldb: ldb,
+                                 beta: beta, c: c.value + start, ldc: ldc)
+                }
+            }
         } else {
             portableGEMM(
                 transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
                 alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
         }
     }
+
+    /// Products of at least this many multiply-adds are split across threads when the
+    /// library is single-threaded (below it, waking a second thread costs more than it
+    /// saves: 2²² multiply-adds take about 70 µs on one core).
+    static let minimumSplitWork = 1 << 22
 
     /// The same product as `gemm`, always computed by the portable Swift kernel (for
     /// tests and benchmarks that compare the two paths). Results are bitwise identical
