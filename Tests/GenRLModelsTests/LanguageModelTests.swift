@@ -46,6 +46,30 @@ struct LanguageModelTests {
         }
     }
 
+    /// The fused output-layer loss equals cross-entropy over the model's logits, in value
+    /// and in every parameter's gradient.
+    @Test(arguments: configurations)
+    func fusedMaximumLikelihoodLossMatchesTheLogits(_ configuration: LanguageModelConfiguration) {
+        var generator = RandomGenerator(seed: 6)
+        let model = configuration.makeModel(generator: &generator)
+        let tokens = Self.tokens(4, 8, seed: 7)
+        let inputs = IntTensor((0..<4).flatMap { tokens.row($0).dropLast() }, shape: [4, 7])
+        let targets = IntTensor((0..<4).flatMap { tokens.row($0).dropFirst() }, shape: [4, 7])
+        let mask = Tensor((0..<28).map { $0 % 5 == 4 ? 0 : 1 }, shape: [4, 7])
+        let (fused, fusedGradients) = valueAndGradients(of: model) {
+            $0.meanNegativeLogLikelihood(inputs: inputs, targets: targets, weights: mask)
+        }
+        let (plain, plainGradients) = valueAndGradients(of: model) {
+            Tensor.crossEntropy(logits: $0(inputs).logits, targets: targets, weights: mask)
+        }
+        #expect(Swift.abs(fused.item - plain.item) < 1e-5)
+        #expect(fusedGradients.entries.map(\.name) == plainGradients.entries.map(\.name))
+        for (a, b) in zip(fusedGradients.entries, plainGradients.entries) {
+            let worst = zip(a.gradient.scalars, b.gradient.scalars).map { Swift.abs($0 - $1) }.max() ?? 0
+            #expect(worst < 1e-5, "\(a.name): \(worst)")
+        }
+    }
+
     @Test(arguments: configurations)
     func modelDirectoryRoundTrip(_ configuration: LanguageModelConfiguration) throws {
         var generator = RandomGenerator(seed: 3)

@@ -191,6 +191,30 @@ struct GradientTests {
         expectClose(Tensor.layerNorm(x, weight: w, bias: b), composite, tolerance: 2e-6)
     }
 
+    @Test func fusedLinearCrossEntropy() {
+        let x = uniformTensor([3, 5, 4], seed: 45), w = uniformTensor([37, 4], seed: 46), b = uniformTensor([37], seed: 47)
+        var generator = RandomGenerator(seed: 48)
+        let targets = IntTensor.randomIntegers([3, 5], below: 37, using: &generator)
+        let mask = Tensor((0..<15).map { $0 % 4 == 3 ? 0 : 1 }, shape: [3, 5])
+        expectGradientsMatchFiniteDifferences([x, w, b]) {
+            Tensor.linearCrossEntropy($0[0], weight: $0[1], bias: $0[2], targets: targets, weights: mask)
+        }
+        // Equal, value and gradients, to the unfused composition, for both reductions and
+        // with enough rows for several blocks and threads.
+        let rows = uniformTensor([700, 6], seed: 49), table = uniformTensor([300, 6], seed: 50), shift = uniformTensor([300], seed: 51)
+        let many = IntTensor.randomIntegers([700], below: 300, using: &generator)
+        for reduction in [LossReduction.mean, .sum] {
+            let (fused, fusedGradients) = valueAndGradients(at: [rows, table, shift]) {
+                Tensor.linearCrossEntropy($0[0], weight: $0[1], bias: $0[2], targets: many, reduction: reduction) * 3
+            }
+            let (plain, plainGradients) = valueAndGradients(at: [rows, table, shift]) {
+                Tensor.crossEntropy(logits: Tensor.linear($0[0], weight: $0[1], bias: $0[2]), targets: many, reduction: reduction) * 3
+            }
+            #expect(Swift.abs(fused.item - plain.item) <= 1e-5 * Swift.abs(plain.item))
+            for (a, b) in zip(fusedGradients, plainGradients) { expectClose(a, b, tolerance: 2e-5 * (reduction == .sum ? 50 : 1)) }
+        }
+    }
+
     @Test func dropoutWithAFixedMask() {
         let x = uniformTensor([4, 6], seed: 37)
         expectGradientsMatchFiniteDifferences([x]) { inputs in

@@ -122,6 +122,13 @@ public final class GPTLanguageModel: Module, LanguageModel {
         return outputs(x)
     }
 
+    /// The head fused with the cross-entropy: the [B, T, V] logits are never formed.
+    public func meanNegativeLogLikelihood(inputs: IntTensor, targets: IntTensor, weights: Tensor?) -> Tensor {
+        var x = embed(inputs, offset: 0)
+        for block in blocks { x = block(x, keyPaddingMask: nil) }
+        return Tensor.linearCrossEntropy(finalNorm(x), weight: head.weight, bias: nil, targets: targets, weights: weights)
+    }
+
     public func decode(_ tokens: IntTensor, state: DecodingState) -> LanguageModelOutput {
         let state = state as! State
         var x = embed(tokens, offset: state.position)

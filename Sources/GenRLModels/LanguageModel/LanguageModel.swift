@@ -51,6 +51,18 @@ public protocol LanguageModel: Module {
     /// Consumes `tokens` [B, T] after the positions already in `state`, returning the
     /// outputs for these T positions ([B, T, V] logits) and advancing the state.
     func decode(_ tokens: IntTensor, state: DecodingState) -> LanguageModelOutput
+
+    /// The maximum-likelihood loss of teacher forcing: the mean (weighted by `weights`)
+    /// of −log p(targets | inputs) over positions. Models with a linear output layer
+    /// compute it without materialising the logits (`Tensor.linearCrossEntropy`).
+    func meanNegativeLogLikelihood(inputs: IntTensor, targets: IntTensor, weights: Tensor?) -> Tensor
+}
+
+extension LanguageModel {
+    /// Cross-entropy of the teacher-forced logits.
+    public func meanNegativeLogLikelihood(inputs: IntTensor, targets: IntTensor, weights: Tensor?) -> Tensor {
+        Tensor.crossEntropy(logits: self(inputs).logits, targets: targets, weights: weights)
+    }
 }
 
 /// Why a model directory could not be used.

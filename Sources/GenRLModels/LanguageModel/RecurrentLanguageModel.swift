@@ -103,13 +103,20 @@ public final class RecurrentLanguageModel: Module, LanguageModel {
 
     public func makeDecodingState(batchSize: Int) -> DecodingState { State() }
 
+    /// The output layer fused with the cross-entropy: the [B, T, V] logits are never formed.
+    public func meanNegativeLogLikelihood(inputs: IntTensor, targets: IntTensor, weights: Tensor?) -> Tensor {
+        let hidden = run(inputs, state: State(), outputLayer: false).logits
+        return Tensor.linearCrossEntropy(hidden, weight: out.weight, bias: out.bias, targets: targets, weights: weights)
+    }
+
     public func decode(_ tokens: IntTensor, state: DecodingState) -> LanguageModelOutput {
         run(tokens, state: state as! State)
     }
 
     /// Embeds `tokens` [B, T], runs the layers from `state` (zero at the start) and
-    /// advances it. A single position goes through the cells' step path.
-    private func run(_ tokens: IntTensor, state: State) -> LanguageModelOutput {
+    /// advances it. A single position goes through the cells' step path. Without
+    /// `outputLayer`, `logits` holds the top layer's hidden states instead.
+    private func run(_ tokens: IntTensor, state: State, outputLayer: Bool = true) -> LanguageModelOutput {
         let (batch, steps) = (tokens.shape[0], tokens.shape[1])
         let x = embedding(tokens)
         var hidden: Tensor
@@ -142,6 +149,7 @@ public final class RecurrentLanguageModel: Module, LanguageModel {
             }
         }
         state.position += steps
+        guard outputLayer else { return LanguageModelOutput(logits: hidden, values: nil) }  // the top layer's output
         let values = valueHead.map { $0(hidden).squeezing(axis: -1) }
         return LanguageModelOutput(logits: out(hidden), values: values)
     }

@@ -27,7 +27,7 @@ public enum Scoring {
     /// masked cross-entropy), as a differentiable scalar — the MLE training loss.
     public static func meanNegativeLogLikelihood(model: any LanguageModel, batch: TokenBatch) -> Tensor {
         let (inputs, targets, mask) = batch.teacherForcing
-        return Tensor.crossEntropy(logits: model(inputs).logits, targets: targets, weights: mask)
+        return model.meanNegativeLogLikelihood(inputs: inputs, targets: targets, weights: mask)
     }
 
     /// log p(sequence) for each row of `batch`: Σ over the tokens after the first of

@@ -87,7 +87,8 @@ public enum MatrixMultiply {
         // longer than the Swift matrix-vector path there), so those stay in Swift.
         if let library = selectedLibrary, m > 1, n > 1, BLASLibrary.fitsInt32(m, n, k, lda, ldb, ldc) {
             let threads = Parallel.threadCount
-            guard library.splitsAcrossThreads, threads > 1, m * n * k >= minimumSplitWork, max(m, n) >= 32 * threads else {
+            guard library.splitsAcrossThreads, threads > 1, !Parallel.isInsideParallelLoop, m * n * k >= minimumSplitWork,
+                  max(m, n) >= 32 * threads else {
                 library.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
                              alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
                 return

@@ -17,20 +17,25 @@ public enum Parallel {
         return max(1, ProcessInfo.processInfo.activeProcessorCount)
     }()
 
+    /// Whether the current thread is running the body of a parallel loop. Parallel loops
+    /// (and matrix products) started there run serially: the threads are already busy,
+    /// and nesting would only add contention.
+    @TaskLocal public static var isInsideParallelLoop = false
+
     /// Runs `body` over `0..<count` split into contiguous ranges of at least `grain`
-    /// items, at most `threadCount` of them, concurrently. With one range the body runs
-    /// on the calling thread.
+    /// items, at most `threadCount` of them, concurrently. With one range, or inside
+    /// another parallel loop, the body runs on the calling thread.
     public static func forEachChunk(_ count: Int, grain: Int, _ body: (Range<Int>) -> Void) {
         guard count > 0 else { return }
         let chunks = min(threadCount, max(1, count / max(grain, 1)))
-        if chunks <= 1 {
+        if chunks <= 1 || isInsideParallelLoop {
             body(0..<count)
             return
         }
         withoutActuallyEscaping(body) { body in
             let shared = UncheckedSendable(body)
             DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                shared.value(chunkRange(chunk, of: chunks, count: count))
+                $isInsideParallelLoop.withValue(true) { shared.value(chunkRange(chunk, of: chunks, count: count)) }
             }
         }
     }
@@ -38,13 +43,15 @@ public enum Parallel {
     /// Runs `body(i)` for `i` in `0..<count` concurrently (one task per index), for a
     /// few coarse tasks such as the columns of a blocked matrix product.
     public static func forEachTask(_ count: Int, _ body: (Int) -> Void) {
-        if count <= 1 || threadCount == 1 {
+        if count <= 1 || threadCount == 1 || isInsideParallelLoop {
             for i in 0..<count { body(i) }
             return
         }
         withoutActuallyEscaping(body) { body in
             let shared = UncheckedSendable(body)
-            DispatchQueue.concurrentPerform(iterations: count) { shared.value($0) }
+            DispatchQueue.concurrentPerform(iterations: count) { task in
+                $isInsideParallelLoop.withValue(true) { shared.value(task) }
+            }
         }
     }
 
