@@ -67,10 +67,9 @@ public final class GPTBlock: Module, @unchecked Sendable {
         return h + mlpDropout(feedForward(ln2(h)))
     }
 
-    /// `mlp(z)` with its GELU computed by the one-pass kernel that keeps the slope
-    /// (`Tensor.geluKeepingSlope`).
+    /// `mlp(z)`: Linear, exact GELU, Linear.
     private func feedForward(_ z: Tensor) -> Tensor {
-        mlp.output(Tensor.geluKeepingSlope(mlp.input(z)))
+        mlp(z)
     }
 
     /// An empty cache for this block: `batchSize` sequences of up to `capacity` positions

@@ -84,39 +84,25 @@ public enum VectorMath {
         1 / (1 + exp(-x))
     }
 
-    /// erfc x with relative error below 1.2·10⁻⁷ everywhere (Numerical Recipes' Chebyshev
-    /// fit): t = 1/(1 + |x|/2), erfc|x| = t·exp(−x² + P(t)), erfc(−x) = 2 − erfc x. The
-    /// square is split as x² = h² + (x − h)(x + h) with h = x cut to 12 significant bits,
-    /// so h² is exact and the rounding of a large x² does not leak into the exponent.
+    /// GELU(x) = x·Φ(x) and its slope GELU′(x) = Φ(x) + x·φ(x), in one pass with one
+    /// exponential: with z = |x|/√2, Abramowitz & Stegun 7.1.26 gives
+    /// erfc z = P(t)·e^(−z²), t = 1/(1 + 0.3275911·z) (absolute error ≤ 1.5·10⁻⁷, the
+    /// formula PyTorch's vectorised CPU erf uses), and e^(−z²) = e^(−x²/2) is also the
+    /// density φ's factor. Φ(x) = ½·erfc(−x/√2) is taken directly for x < 0, so the left
+    /// tail has no cancellation.
     @inlinable @inline(__always)
-    public static func erfc(_ x: FloatVector) -> FloatVector {
-        let z = VectorMath.abs(x)
-        let t = 1 / (1 + 0.5 * z)
-        var p = FloatVector(repeating: 0.170_872_77)
-        p = FloatVector(repeating: -0.822_152_23).addingProduct(p, t)
-        p = FloatVector(repeating: 1.488_515_87).addingProduct(p, t)
-        p = FloatVector(repeating: -1.135_203_98).addingProduct(p, t)
-        p = FloatVector(repeating: 0.278_868_07).addingProduct(p, t)
-        p = FloatVector(repeating: -0.186_288_06).addingProduct(p, t)
-        p = FloatVector(repeating: 0.096_784_18).addingProduct(p, t)
-        p = FloatVector(repeating: 0.374_091_96).addingProduct(p, t)
-        p = FloatVector(repeating: 1.000_023_68).addingProduct(p, t)
-        p = FloatVector(repeating: -1.265_512_23).addingProduct(p, t)
-        let head = unsafeBitCast(unsafeBitCast(z, to: SIMD8<UInt32>.self) & 0xFFFF_F000, to: FloatVector.self)
-        let positive = t * exp(-(head * head)) * exp((head - z) * (head + z) + p)
-        return positive.replacing(with: 2 - positive, where: x .< 0)
-    }
-
-    /// The standard normal distribution function Φ(x) = erfc(−x/√2)/2.
-    @inlinable @inline(__always)
-    public static func normalCDF(_ x: FloatVector) -> FloatVector {
-        0.5 * erfc(x * -0.707_106_781_186_547_5)
-    }
-
-    /// The standard normal density φ(x) = e^(−x²/2)/√(2π).
-    @inlinable @inline(__always)
-    public static func normalPDF(_ x: FloatVector) -> FloatVector {
-        0.398_942_280_401_432_7 * exp(x * x * -0.5)
+    public static func geluAndSlope(_ x: FloatVector) -> (value: FloatVector, slope: FloatVector) {
+        let gaussian = exp(x * x * -0.5)
+        let z = abs(x) * 0.707_106_781_186_547_5
+        let t = 1 / FloatVector(repeating: 1).addingProduct(z, FloatVector(repeating: 0.327_591_1))
+        var p = FloatVector(repeating: 1.061_405_429)
+        p = FloatVector(repeating: -1.453_152_027).addingProduct(p, t)
+        p = FloatVector(repeating: 1.421_413_741).addingProduct(p, t)
+        p = FloatVector(repeating: -0.284_496_736).addingProduct(p, t)
+        p = FloatVector(repeating: 0.254_829_592).addingProduct(p, t)
+        let tail = 0.5 * p * t * gaussian                     // Φ(−|x|)
+        let cdf = tail.replacing(with: 1 - tail, where: x .> 0)
+        return (x * cdf, cdf.addingProduct(x * gaussian, FloatVector(repeating: 0.398_942_280_401_432_7)))
     }
 }
 

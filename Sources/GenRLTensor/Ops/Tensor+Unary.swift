@@ -61,10 +61,32 @@ extension Tensor {
         unary("relu", { VectorMath.maximum($0, FloatVector()) }) { x, _ in x .> 0 }
     }
 
-    /// x·Φ(x) with Φ the standard normal distribution function (the exact GELU).
+    /// x·Φ(x) with Φ the standard normal distribution function (the exact GELU, PyTorch's
+    /// default), one pass that also keeps the slope for the backward pass when recording
+    /// (see `VectorMath.geluAndSlope`).
     public func gelu() -> Tensor {
-        unary("gelu", { x in x * VectorMath.normalCDF(x) }) { x, _ in
-            Tensor(shape: x.shape, storage: mapStorage(x) { v in VectorMath.normalCDF(v) + v * VectorMath.normalPDF(v) })
+        let out = TensorStorage(uninitializedCount: count)
+        let slope = GradientMode.isRecording && isTracked ? TensorStorage(uninitializedCount: count) : nil
+        let source = storage.pointer, total = count
+        Parallel.forEachChunk((total + 7) / 8, grain: 2_048) { vectors in
+            for v in vectors {
+                let start = v * 8, lanes = Swift.min(8, total - start)
+                var input = FloatVector()
+                if lanes == 8 {
+                    input = UnsafeRawPointer(source + start).loadUnaligned(as: FloatVector.self)
+                } else {
+                    for lane in 0..<lanes { input[lane] = source[start + lane] }
+                }
+                let (value, derivative) = VectorMath.geluAndSlope(input)
+                for lane in 0..<lanes {
+                    out.pointer[start + lane] = value[lane]
+                    slope?.pointer[start + lane] = derivative[lane]
+                }
+            }
+        }
+        let shape = self.shape
+        return Tensor.result("gelu", shape: shape, storage: out, inputs: [self]) { g, _ in
+            [Tensor(shape: shape, storage: zipStorage(g, Tensor(shape: shape, storage: slope!)) { $0 * $1 })]
         }
     }
 
