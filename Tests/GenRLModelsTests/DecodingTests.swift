@@ -115,22 +115,24 @@ struct DecodingTests {
         #expect(batch.samplingLogProbabilities.scalars.allSatisfy { $0 == 0 })
     }
 
-    @Test func promptsLengthsMasksAndRecomputedLogProbabilities() {
+    /// With top-k (logits processed before the draw) and without (the one-pass path).
+    @Test(arguments: [6, nil] as [Int?])
+    func promptsLengthsMasksAndRecomputedLogProbabilities(topK: Int?) {
         var generator = RandomGenerator(seed: 8)
         let model = BigramLanguageModel(vocabularySize: 9, valueHead: true)
         model.transitions.assign(Tensor.randomNormal([9, 9], using: &generator))
         model.valueTable!.assign(Tensor.randomNormal([9, 1], using: &generator))
         let prompts = [[1, 5, 6, 7], [1], [1, 8]]
-        let configuration = DecodingConfiguration(maximumNewTokens: 6, minimumNewTokens: 2, topK: 6)
+        let configuration = DecodingConfiguration(maximumNewTokens: 6, minimumNewTokens: topK == nil ? 0 : 2, topK: topK)
         let batch = Generation.sample(model: model, prompts: prompts, configuration: configuration, generator: &generator)
         #expect(batch.promptLengths == [4, 1, 2])
         for i in 0..<3 {
             #expect(Array(batch.sequence(i).prefix(prompts[i].count)) == prompts[i])
             let completion = batch.completion(i)
-            #expect(completion.count >= 2 && completion.count <= 6)
+            #expect(completion.count >= (topK == nil ? 1 : 2) && completion.count <= 6)
             #expect(!completion.dropLast().contains(Vocabulary.endID))
             #expect(batch.endedWithEndToken[i] == (completion.last == Vocabulary.endID))
-            #expect(!completion.prefix(2).contains(Vocabulary.endID))  // minimum length
+            if topK != nil { #expect(!completion.prefix(2).contains(Vocabulary.endID)) }  // minimum length
             let maskRow = (0..<(batch.tokens.shape[1] - 1)).map { batch.actionMask[i, $0] }
             let expectedMask = (0..<(batch.tokens.shape[1] - 1)).map { j -> Float in
                 j + 1 >= prompts[i].count && j + 1 < batch.lengths[i] ? 1 : 0

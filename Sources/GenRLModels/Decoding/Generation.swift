@@ -170,6 +170,19 @@ private final class GenerationLoop {
             for k in range {
                 let i = active[k]
                 let row = logits + (i * steps + steps - 1) * vocabulary
+                let slot = i * (capacity - 1) + (position - 1)
+                if processors.isEmpty && !configuration.greedy {
+                    // Sampling from the model itself: one exponential pass gives the draw,
+                    // its log-probability and the entropy.
+                    let draw = RowKernels.sampleWithStatistics(row, count: vocabulary, uniform: uniforms[i], scratch: scratch)
+                    tokens[i * capacity + position] = Int32(draw.index)
+                    actionMask[slot] = 1
+                    samplingLogProbabilities[slot] = draw.logProbability
+                    modelLogProbabilities[slot] = draw.logProbability
+                    entropies[slot] = draw.entropy
+                    if let valuePointer { values[slot] = valuePointer[i * steps + steps - 1] }
+                    continue
+                }
                 let lse = RowKernels.logSumExp(row, count: vocabulary)
                 scratch.update(from: row, count: vocabulary)
                 let history = ArraySlice(UnsafeBufferPointer(start: tokens + i * capacity, count: position))
@@ -184,7 +197,6 @@ private final class GenerationLoop {
                     (token, samplingLogProbability) = RowKernels.sample(scratch, count: vocabulary, uniform: uniforms[i],
                                                                         scratch: scratch + vocabulary)
                 }
-                let slot = i * (capacity - 1) + (position - 1)
                 tokens[i * capacity + position] = Int32(token)
                 actionMask[slot] = 1
                 samplingLogProbabilities[slot] = samplingLogProbability

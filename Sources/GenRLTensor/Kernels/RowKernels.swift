@@ -1,3 +1,5 @@
+import Foundation
+
 /// Kernels over one contiguous row of logits, for code outside this module that walks
 /// rows itself (decoding loops that sample, score and measure each row in one pass).
 public enum RowKernels {
@@ -25,6 +27,48 @@ public enum RowKernels {
         var best = 0
         for i in 1..<max(count, 1) where row[i] > row[best] { best = i }
         return best
+    }
+
+    /// A draw from softmax(row) with `uniform` in [0, 1), together with the row's
+    /// log-normaliser and the distribution's entropy, from a single exponential pass:
+    /// eᵢ = exp(xᵢ − m) into `scratch` (at least `count` floats), Z = Σeᵢ, the draw walks
+    /// the eᵢ, log p = x − m − ln Z and H = ln Z − Σ eᵢ(xᵢ − m)/Z.
+    @inline(__always)
+    public static func sampleWithStatistics(_ row: UnsafePointer<Float>, count: Int, uniform: Float,
+                                            scratch: UnsafeMutablePointer<Float>)
+        -> (index: Int, logProbability: Float, logNormalizer: Float, entropy: Float) {
+        let m = maxVectors(row, count: count)
+        if !m.isFinite { shapeFailure("sample", "a row of logits has maximum \(m); every class is impossible or a logit is not finite") }
+        let shift = FloatVector(repeating: m)
+        var sum = FloatVector(), weighted = FloatVector()
+        var i = 0
+        while i + 8 <= count {
+            let centered = UnsafeRawPointer(row + i).loadUnaligned(as: FloatVector.self) - shift
+            let e = VectorMath.exp(centered)
+            UnsafeMutableRawPointer(scratch + i).storeBytes(of: e, as: FloatVector.self)
+            sum += e
+            weighted += (e * centered).replacing(with: 0, where: e .== 0)
+            i += 8
+        }
+        var total = sum.sum(), moment = weighted.sum()
+        while i < count {
+            let centered = row[i] - m
+            let e = VectorMath.exp(FloatVector(repeating: centered))[0]
+            scratch[i] = e
+            total += e
+            if e != 0 { moment += e * centered }
+            i += 1
+        }
+        let logZ = Foundation.log(total)
+        let threshold = uniform * total
+        var cumulative: Float = 0
+        var chosen = -1
+        for j in 0..<count {
+            cumulative += scratch[j]
+            if cumulative > threshold && scratch[j] > 0 { chosen = j; break }
+        }
+        if chosen < 0 { chosen = (0..<count).last { scratch[$0] > 0 }! }
+        return (chosen, row[chosen] - m - logZ, m + logZ, logZ - moment / total)
     }
 
     /// A draw from softmax(row) with the uniform `uniform` in [0, 1) and its
