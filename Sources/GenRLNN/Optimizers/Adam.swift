@@ -11,12 +11,14 @@ import GenRLTensor
 ///
 /// Defaults as the paper and PyTorch: β₁ = 0.9, β₂ = 0.999, ε = 10⁻⁸, λ = 0. For decay
 /// that does not pass through the moments use `AdamW`.
-public final class Adam: Optimizer {
+public class Adam: Optimizer {
     /// The step size η.
     public var learningRate: Float
     /// Number of updates so far.
     public private(set) var stepCount = 0
     private let moments: AdamMoments
+    /// `Adam` or `AdamW`, for messages.
+    private let name: String
 
     /// The decay rate β₁ of the first moment.
     public var beta1: Float { moments.beta1 }
@@ -24,20 +26,27 @@ public final class Adam: Optimizer {
     public var beta2: Float { moments.beta2 }
     /// The ε added to the denominator.
     public var epsilon: Float { moments.epsilon }
-    /// The L2 coefficient λ added to the gradient.
+    /// The weight decay λ: an L2 term added to the gradient (Adam), or a shrinking of θ
+    /// by 1 − ηλ at each update (AdamW).
     public var weightDecay: Float { moments.weightDecay }
 
     /// An optimizer with the given settings (defaults as `torch.optim.Adam`).
-    public init(learningRate: Float = 1e-3, betas: (Float, Float) = (0.9, 0.999), epsilon: Float = 1e-8,
-                weightDecay: Float = 0) {
-        precondition(learningRate >= 0, "Adam: learning rate \(learningRate) must be non-negative")
+    public convenience init(learningRate: Float = 1e-3, betas: (Float, Float) = (0.9, 0.999), epsilon: Float = 1e-8,
+                            weightDecay: Float = 0) {
+        self.init(name: "Adam", learningRate: learningRate, betas: betas, epsilon: epsilon, weightDecay: weightDecay,
+                  decoupled: false)
+    }
+
+    init(name: String, learningRate: Float, betas: (Float, Float), epsilon: Float, weightDecay: Float, decoupled: Bool) {
+        precondition(learningRate >= 0, "\(name): learning rate \(learningRate) must be non-negative")
+        self.name = name
         self.learningRate = learningRate
-        moments = AdamMoments(name: "Adam", betas: betas, epsilon: epsilon, weightDecay: weightDecay, decoupled: false)
+        moments = AdamMoments(name: name, betas: betas, epsilon: epsilon, weightDecay: weightDecay, decoupled: decoupled)
     }
 
     /// Applies the rule above to every parameter named in `gradients`.
     public func update(_ model: Module, gradients: ParameterGradients) {
-        moments.update(model, gradients: gradients, learningRate: learningRate, optimizer: "Adam")
+        moments.update(model, gradients: gradients, learningRate: learningRate, optimizer: name)
         stepCount += 1
     }
 
@@ -57,5 +66,21 @@ public final class Adam: Optimizer {
         moments.replaceSlots(slots)
         stepCount = steps
         learningRate = rate
+    }
+}
+
+/// AdamW (Loshchilov & Hutter 2019, "Decoupled Weight Decay Regularization"), as
+/// `torch.optim.AdamW`: Adam whose weight decay shrinks the parameter directly instead
+/// of entering the moments:
+///
+///     θ ← θ·(1 − ηλ), then Adam's update without the L2 term.
+///
+/// Defaults as PyTorch: β₁ = 0.9, β₂ = 0.999, ε = 10⁻⁸, λ = 0.01.
+public final class AdamW: Adam {
+    /// An optimizer with the given settings (defaults as `torch.optim.AdamW`).
+    public init(learningRate: Float = 1e-3, betas: (Float, Float) = (0.9, 0.999), epsilon: Float = 1e-8,
+                weightDecay: Float = 0.01) {
+        super.init(name: "AdamW", learningRate: learningRate, betas: betas, epsilon: epsilon, weightDecay: weightDecay,
+                   decoupled: true)
     }
 }
