@@ -16,21 +16,10 @@ public enum PretrainingLauncher {
 
     public static func run(configPath: String, resume: Bool, overwrite: Bool = false,
                            progressOutput: any ProgressOutput = StandardStreamOutput.standardError) throws -> Outcome {
-        var configuration = try ConfigReader.readConsistent(PretrainingRunConfiguration.self, fromFile: configPath)
-        let runPath = (configuration.runsDirectory as NSString).appendingPathComponent(configuration.name)
-        let session: RunSession
-        let training: PretrainingRun
-        if resume {
-            let run = try RunDirectory.open(at: runPath)
-            configuration = try ConfigReader.readConsistent(PretrainingRunConfiguration.self, fromFile: run.configPath)
-            training = try PretrainingRun(configuration: configuration)
-            session = try run.resumeSession(keepLastCheckpoints: configuration.checkpoints.keep)
-        } else {
-            training = try PretrainingRun(configuration: configuration)
-            let text = ConfigWriter.text(for: configuration, header: ["genrl pretrain: the resolved configuration of this run."])
-            let run = try RunDirectory.create(at: runPath, configText: text, overwrite: overwrite)
-            session = try run.startSession(keepLastCheckpoints: configuration.checkpoints.keep)
-        }
+        let (configuration, training, session) = try openRun(
+            PretrainingRunConfiguration.self, configPath: configPath, resume: resume, overwrite: overwrite,
+            header: "genrl pretrain: the resolved configuration of this run.", build: PretrainingRun.init)
+        let runPath = configuration.runPath
         if let checkpoint = session.checkpoint { try training.restore(from: checkpoint) }
         let modelPath = (runPath as NSString).appendingPathComponent("model")
         let pretrainer = training.pretrainer

@@ -18,23 +18,10 @@ public enum TrainingLauncher {
     /// configuration saved in the folder.
     public static func run(configPath: String, resume: Bool, overwrite: Bool = false,
                            progressOutput: any ProgressOutput = StandardStreamOutput.standardError) throws -> Outcome {
-        var configuration = try ConfigReader.readConsistent(TrainingRunConfiguration.self, fromFile: configPath)
-        let runPath = (configuration.runsDirectory as NSString).appendingPathComponent(configuration.name)
-        let session: RunSession
-        let training: TrainingRun
-        if resume {
-            let run = try RunDirectory.open(at: runPath)
-            configuration = try ConfigReader.readConsistent(TrainingRunConfiguration.self, fromFile: run.configPath)
-            training = try TrainingRun(configuration: configuration)
-            session = try run.resumeSession(keepLastCheckpoints: configuration.checkpoints.keep)
-        } else {
-            // Everything is built before the folder exists: a model that does not load
-            // leaves no run folder behind.
-            training = try TrainingRun(configuration: configuration)
-            let text = ConfigWriter.text(for: configuration, header: ["genrl train: the resolved configuration of this run."])
-            let run = try RunDirectory.create(at: runPath, configText: text, overwrite: overwrite)
-            session = try run.startSession(keepLastCheckpoints: configuration.checkpoints.keep)
-        }
+        let (configuration, training, session) = try openRun(
+            TrainingRunConfiguration.self, configPath: configPath, resume: resume, overwrite: overwrite,
+            header: "genrl train: the resolved configuration of this run.", build: TrainingRun.init)
+        let runPath = configuration.runPath
         var startStep = 0
         if let checkpoint = session.checkpoint { startStep = try training.restore(from: checkpoint) }
 
