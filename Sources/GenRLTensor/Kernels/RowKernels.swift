@@ -60,14 +60,7 @@ public enum RowKernels {
             i += 1
         }
         let logZ = Foundation.log(total)
-        let threshold = uniform * total
-        var cumulative: Float = 0
-        var chosen = -1
-        for j in 0..<count {
-            cumulative += scratch[j]
-            if cumulative > threshold && scratch[j] > 0 { chosen = j; break }
-        }
-        if chosen < 0 { chosen = (0..<count).last { scratch[$0] > 0 }! }
+        let chosen = CategoricalSampler.walk(weights: scratch, count: count, total: total, uniform: uniform)
         return (chosen, row[chosen] - m - logZ, m + logZ, logZ - moment / total)
     }
 

@@ -44,16 +44,21 @@ public enum CategoricalSampler {
         let shift = FloatVector(repeating: m)
         mapVectors(row, scratch, count: count) { VectorMath.exp($0 - shift) }
         let total = sumVectors(scratch, count: count)
+        let chosen = walk(weights: scratch, count: count, total: total, uniform: uniform)
+        return (chosen, row[chosen] - m - Foundation.log(total))
+    }
+
+    /// The first index whose cumulative weight exceeds uniform·total (weights ≥ 0, not all
+    /// zero); if rounding leaves the threshold beyond the running sum, the last index with
+    /// a positive weight.
+    @inline(__always)
+    static func walk(weights: UnsafePointer<Float>, count: Int, total: Float, uniform: Float) -> Int {
         let threshold = uniform * total
         var cumulative: Float = 0
-        var chosen = -1
         for i in 0..<count {
-            cumulative += scratch[i]
-            if cumulative > threshold && scratch[i] > 0 { chosen = i; break }
+            cumulative += weights[i]
+            if cumulative > threshold && weights[i] > 0 { return i }
         }
-        if chosen < 0 {  // rounding left the threshold beyond the sum: take the last possible class
-            chosen = (0..<count).last { scratch[$0] > 0 }!
-        }
-        return (chosen, row[chosen] - m - Foundation.log(total))
+        return (0..<count).last { weights[$0] > 0 }!
     }
 }
