@@ -48,13 +48,14 @@ let package = Package(
         ], swiftSettings: kernelSettings),
 
         // MARK: Tests
-        .testTarget(name: "GenRLTensorTests", dependencies: ["GenRLTensor"]),
-        .testTarget(name: "GenRLNNTests", dependencies: ["GenRLNN"]),
+        .target(name: "GenRLTestSupport", dependencies: ["GenRLTensor"], path: "Tests/GenRLTestSupport"),
+        .testTarget(name: "GenRLTensorTests", dependencies: ["GenRLTensor", "GenRLTestSupport"]),
+        .testTarget(name: "GenRLNNTests", dependencies: ["GenRLNN", "GenRLTestSupport"]),
         .testTarget(name: "GenRLModelsTests", dependencies: ["GenRLModels"]),
         .testTarget(name: "GenRLRewardsTests", dependencies: ["GenRLRewards"]),
         .testTarget(name: "GenRLRLTests", dependencies: ["GenRLRL"]),
-        .testTarget(name: "GenRLRunsTests", dependencies: ["GenRLRuns", "RunsTestHelper"]),
-        .testTarget(name: "GenRLCommandTests", dependencies: ["genrl", "GenRLModels"]),
+        .testTarget(name: "GenRLRunsTests", dependencies: ["GenRLRuns", "RunsTestHelper", "GenRLTestSupport"]),
+        .testTarget(name: "GenRLCommandTests", dependencies: ["genrl", "GenRLModels", "GenRLTestSupport"]),
         // A child process for the tests that kill a checkpoint write with SIGKILL, and the
         // synthetic run behind scripts/report-screenshot.sh.
         .executableTarget(name: "RunsTestHelper", dependencies: ["GenRLRuns"], path: "Tests/RunsTestHelper"),

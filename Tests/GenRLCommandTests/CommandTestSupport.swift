@@ -1,22 +1,10 @@
 import Foundation
 import GenRLModels
 import GenRLTensor
+import GenRLTestSupport
 
 /// The `genrl` executable built beside the test bundle.
-func genrlExecutable() throws -> String {
-    var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-    #if os(Linux)
-    if let executable = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-        directory = URL(fileURLWithPath: executable).deletingLastPathComponent()
-    }
-    #endif
-    for _ in 0..<4 {
-        let candidate = directory.appendingPathComponent("genrl").path
-        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        directory = directory.deletingLastPathComponent()
-    }
-    throw CommandTestError("genrl not found near \(CommandLine.arguments[0]); build with `swift build --build-tests`")
-}
+func genrlExecutable() throws -> String { try builtExecutable(named: "genrl") }
 
 struct CommandTestError: Error, CustomStringConvertible {
     let description: String

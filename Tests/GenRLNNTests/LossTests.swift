@@ -1,6 +1,7 @@
 import Foundation
 import GenRLNN
 import GenRLTensor
+import GenRLTestSupport
 import Testing
 
 // References: per-element values from PyTorch (Tests/Fixtures/nn/optimizer.safetensors,
@@ -21,29 +22,6 @@ private func expectLossValues(_ actual: Tensor, _ expected: [Double], absolute: 
     }
 }
 
-/// Central finite differences (in Double accumulation, step 1e-2) against the recorded
-/// gradient of a scalar loss: |analytic − numeric| ≤ 2e-3 + 1e-2·|numeric|.
-private func expectLossGradientMatchesFiniteDifferences(_ inputs: [Tensor], sourceLocation: SourceLocation = #_sourceLocation,
-                                                        _ loss: @escaping ([Tensor]) -> Tensor) {
-    let step: Float = 1e-2
-    let (_, analytic) = valueAndGradients(at: inputs, of: loss)
-    for (inputIndex, input) in inputs.enumerated() {
-        for element in 0..<input.count {
-            func evaluate(_ delta: Float) -> Double {
-                let perturbed = input.copy()
-                perturbed.withMutableScalars { $0[element] += delta }
-                var arguments = inputs
-                arguments[inputIndex] = perturbed
-                return Double(withNoGrad { loss(arguments) }.item)
-            }
-            let numeric = Float((evaluate(step) - evaluate(-step)) / Double(2 * step))
-            let value = analytic[inputIndex].scalars[element]
-            #expect(Swift.abs(value - numeric) <= 2e-3 + 1e-2 * Swift.abs(numeric),
-                    "input \(inputIndex) element \(element): analytic \(value) vs finite difference \(numeric)",
-                    sourceLocation: sourceLocation)
-        }
-    }
-}
 
 private func sigmoid(_ x: Double) -> Double { 1 / (1 + Foundation.exp(-x)) }
 
@@ -139,23 +117,23 @@ struct LossTests {
         let logits = Tensor.randomUniform([3, 4], lowerBound: -3, upperBound: 3, using: &generator)
         let targets = Tensor.randomUniform([3, 4], using: &generator)
         let weights = Tensor.randomUniform([3, 1], lowerBound: 0.2, upperBound: 2, using: &generator)
-        expectLossGradientMatchesFiniteDifferences([logits, targets]) {
+        expectGradientsMatchFiniteDifferences([logits, targets]) {
             Loss.binaryCrossEntropy(logits: $0[0], targets: $0[1], weights: weights)
         }
-        expectLossGradientMatchesFiniteDifferences([logits, targets]) {
+        expectGradientsMatchFiniteDifferences([logits, targets]) {
             Loss.meanSquaredError(predictions: $0[0], targets: $0[1], weights: weights, reduction: .sum)
         }
         let chosen = Tensor.randomUniform([5], lowerBound: -2, upperBound: 2, using: &generator)
         let rejected = Tensor.randomUniform([5], lowerBound: -2, upperBound: 2, using: &generator)
-        expectLossGradientMatchesFiniteDifferences([chosen, rejected, Tensor([0.3, 0.1, 0.0, 1.0, 0.5])]) {
+        expectGradientsMatchFiniteDifferences([chosen, rejected, Tensor([0.3, 0.1, 0.0, 1.0, 0.5])]) {
             Loss.bradleyTerry(chosenRewards: $0[0], rejectedRewards: $0[1], margin: $0[2])
         }
         let classes = IntTensor([1, 3, 0], shape: [3])
-        expectLossGradientMatchesFiniteDifferences([logits]) {
+        expectGradientsMatchFiniteDifferences([logits]) {
             Loss.crossEntropy(logits: $0[0], targets: classes, weights: Tensor([1.0, 0.0, 2.0]))
         }
         // The weighted mean is differentiable in the weights too (Σwℓ / Σw).
-        expectLossGradientMatchesFiniteDifferences([weights]) {
+        expectGradientsMatchFiniteDifferences([weights]) {
             Loss.meanSquaredError(predictions: logits, targets: targets, weights: $0[0])
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import GenRLNN
 import GenRLTensor
+import GenRLTestSupport
 import Testing
 
 /// LSTM and GRU: agreement with PyTorch (`Fixtures/nn/make_recurrent_fixture.py`), the
@@ -99,7 +100,7 @@ struct RecurrentTests {
         let inputs = [randomTensor([batch, length, 4 * hidden], seed: 1), randomTensor([4 * hidden, hidden], seed: 2),
                       randomTensor([4 * hidden], seed: 3), randomTensor([batch, hidden], seed: 4),
                       randomTensor([batch, hidden], seed: 5)]
-        expectRecurrenceGradientsMatchFiniteDifferences(inputs) { p in
+        expectGradientsMatchFiniteDifferences(inputs) { p in
             let r = Tensor.lstmRecurrence(inputGates: p[0], hiddenWeight: p[1], hiddenBias: p[2],
                                           initialHidden: p[3], initialCell: p[4])
             switch reads {
@@ -116,7 +117,7 @@ struct RecurrentTests {
         let (batch, length, hidden) = (2, 3, 3)
         let inputs = [randomTensor([batch, length, 3 * hidden], seed: 11), randomTensor([3 * hidden, hidden], seed: 12),
                       randomTensor([3 * hidden], seed: 13), randomTensor([batch, hidden], seed: 14)]
-        expectRecurrenceGradientsMatchFiniteDifferences(inputs) { p in
+        expectGradientsMatchFiniteDifferences(inputs) { p in
             let r = Tensor.gruRecurrence(inputGates: p[0], hiddenWeight: p[1], hiddenBias: p[2], initialHidden: p[3])
             switch reads {
             case .outputAndState: return Tensor.concatenate([r.output.flattened(), r.finalHidden.flattened()], axis: 0)
@@ -316,34 +317,3 @@ private func expectClose(_ a: Tensor, _ b: Tensor, tolerance: Float, sourceLocat
     }
 }
 
-/// Central finite differences (step 10⁻²) of Σ f(inputs) ⊙ w, with fixed random weights
-/// w, against the recorded gradients for every element of every input:
-/// |analytic − numeric| ≤ 2·10⁻³ + 10⁻²·|numeric|.
-private func expectRecurrenceGradientsMatchFiniteDifferences(
-    _ inputs: [Tensor], sourceLocation: SourceLocation = #_sourceLocation, _ f: @escaping ([Tensor]) -> Tensor
-) {
-    let step: Float = 1e-2
-    let probe = withNoGrad { f(inputs) }
-    let weights = randomTensor(probe.shape, seed: 99) + 1.5
-    let loss: ([Tensor]) -> Tensor = { xs in (f(xs) * weights).sum() }
-    let (_, analytic) = valueAndGradients(at: inputs, of: loss)
-    for (inputIndex, input) in inputs.enumerated() {
-        #expect(analytic[inputIndex].shape == input.shape, sourceLocation: sourceLocation)
-        for element in 0..<input.count {
-            func evaluate(_ delta: Float) -> Double {
-                let perturbed = input.copy()
-                perturbed.withMutableScalars { $0[element] += delta }
-                var arguments = inputs
-                arguments[inputIndex] = perturbed
-                return Double(withNoGrad { loss(arguments) }.item)
-            }
-            let numeric = Float((evaluate(step) - evaluate(-step)) / Double(2 * step))
-            let value = analytic[inputIndex].scalars[element]
-            if !(Swift.abs(value - numeric) <= 2e-3 + 1e-2 * Swift.abs(numeric)) {
-                Issue.record("input \(inputIndex) element \(element): analytic \(value) vs finite difference \(numeric)",
-                             sourceLocation: sourceLocation)
-                break  // the first wrong element of each input is enough
-            }
-        }
-    }
-}

@@ -1,6 +1,7 @@
 import Foundation
 import GenRLNN
 import GenRLTensor
+import GenRLTestSupport
 import Testing
 
 @Suite("Transformer block and attention")
@@ -134,9 +135,9 @@ struct TransformerTests {
         var generator = RandomGenerator(seed: 2)
         let qkv = Tensor.randomNormal([2, 5, 3 * 2 * 3], using: &generator)
         let mask = Tensor([[0, 0, 0, 0, 0], [-.infinity, 0, 0, 0, 0]])
-        expectGradientsMatchNumerical([qkv]) { Tensor.causalAttention(packedQKV: $0[0], heads: 2) }
-        expectGradientsMatchNumerical([qkv]) { Tensor.causalAttention(packedQKV: $0[0], heads: 2, keyPaddingMask: mask) }
-        expectGradientsMatchNumerical([qkv]) { xs in
+        expectGradientsMatchFiniteDifferences([qkv]) { Tensor.causalAttention(packedQKV: $0[0], heads: 2) }
+        expectGradientsMatchFiniteDifferences([qkv]) { Tensor.causalAttention(packedQKV: $0[0], heads: 2, keyPaddingMask: mask) }
+        expectGradientsMatchFiniteDifferences([qkv]) { xs in
             var dropoutGenerator = RandomGenerator(seed: 9)  // the same masks at every evaluation
             return Tensor.causalAttention(packedQKV: xs[0], heads: 2, keyPaddingMask: mask, dropoutProbability: 0.3,
                                           generator: &dropoutGenerator)
@@ -150,7 +151,7 @@ struct TransformerTests {
         var prefilled = KVCache(batchSize: 2, heads: 2, headDimension: 2, capacity: 5)
         _ = Tensor.causalAttention(packedQKV: earlier, heads: 2, cache: &prefilled,
                                    keyPaddingMask: Tensor([[0, 0, 0], [-.infinity, 0, 0]]))
-        expectGradientsMatchNumerical([new]) { xs in
+        expectGradientsMatchFiniteDifferences([new]) { xs in
             var cache = prefilled  // every evaluation starts from the same cached positions
             return Tensor.causalAttention(packedQKV: xs[0], heads: 2, cache: &cache)
         }
@@ -214,30 +215,3 @@ private func expectAgree(_ computed: Tensor, _ reference: Tensor, _ what: String
     }
 }
 
-/// Central finite differences (in Double) of Σ f(x) ⊙ w, w fixed random weights, against
-/// the recorded gradient: |analytic − numeric| ≤ 2·10⁻³ + 10⁻²·|numeric|.
-private func expectGradientsMatchNumerical(_ inputs: [Tensor], step: Float = 1e-2,
-                                           sourceLocation: SourceLocation = #_sourceLocation,
-                                           _ f: @escaping ([Tensor]) -> Tensor) {
-    let probe = withNoGrad { f(inputs) }
-    var generator = RandomGenerator(seed: 7)
-    let weights = Tensor.randomUniform(probe.shape, lowerBound: 0.5, upperBound: 1.5, using: &generator)
-    let loss: ([Tensor]) -> Tensor = { xs in (f(xs) * weights).sum() }
-    let (_, analytic) = valueAndGradients(at: inputs, of: loss)
-    for (index, input) in inputs.enumerated() {
-        for element in 0..<input.count {
-            func evaluate(_ delta: Float) -> Double {
-                let perturbed = input.copy()
-                perturbed.withMutableScalars { $0[element] += delta }
-                var arguments = inputs
-                arguments[index] = perturbed
-                return Double(withNoGrad { loss(arguments) }.item)
-            }
-            let numeric = Float((evaluate(step) - evaluate(-step)) / Double(2 * step))
-            let value = analytic[index].scalars[element]
-            #expect(Swift.abs(value - numeric) <= 2e-3 + 1e-2 * Swift.abs(numeric),
-                    "input \(index) element \(element): analytic \(value) vs finite difference \(numeric)",
-                    sourceLocation: sourceLocation)
-        }
-    }
-}

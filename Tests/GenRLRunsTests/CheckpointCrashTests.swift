@@ -1,5 +1,6 @@
 import Foundation
 import GenRLRuns
+import GenRLTestSupport
 import Testing
 
 /// Kills a process with SIGKILL while it writes a checkpoint (the `RunsTestHelper`
@@ -13,25 +14,7 @@ struct CheckpointCrashTests {
     }
 
     /// The helper executable, built beside the test bundle.
-    static func helperPath() throws -> String {
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        #if os(Linux)
-        if let executable = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            directory = URL(fileURLWithPath: executable).deletingLastPathComponent()
-        }
-        #endif
-        for _ in 0..<4 {
-            let candidate = directory.appendingPathComponent("RunsTestHelper").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            directory = directory.deletingLastPathComponent()
-        }
-        throw HelperNotFound(near: CommandLine.arguments[0])
-    }
-
-    struct HelperNotFound: Error, CustomStringConvertible {
-        let near: String
-        var description: String { "RunsTestHelper not found near \(near); build with `swift build --build-tests`" }
-    }
+    static func helperPath() throws -> String { try builtExecutable(named: "RunsTestHelper") }
 
     /// A running helper whose standard output is read line by line.
     final class Child {

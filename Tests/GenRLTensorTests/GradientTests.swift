@@ -1,4 +1,5 @@
 import GenRLTensor
+import GenRLTestSupport
 import Testing
 
 /// A finite-difference check for every differentiable operation, including broadcast

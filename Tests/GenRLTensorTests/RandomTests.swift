@@ -1,5 +1,6 @@
 import Foundation
 import GenRLTensor
+import GenRLTestSupport
 import Testing
 
 @Suite("Seeded random numbers and categorical sampling")

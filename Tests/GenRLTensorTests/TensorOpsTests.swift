@@ -1,5 +1,6 @@
 import Foundation
 import GenRLTensor
+import GenRLTestSupport
 import Testing
 
 @Suite("Tensor operations compute the right values")
