@@ -39,6 +39,10 @@ let package = Package(
         .target(name: "GenRLRuns", dependencies: ["GenRLRL", .product(name: "TOMLKit", package: "TOMLKit")],
                 swiftSettings: kernelSettings),
 
+        // MARK: Executables
+        /// Runs SeqGAN / ORGAN experiments from a JSON configuration until `genrl train` does.
+        .executableTarget(name: "seqgan-run", dependencies: ["GenRLRL"], swiftSettings: kernelSettings),
+
         // MARK: Tests
         .testTarget(name: "GenRLTensorTests", dependencies: ["GenRLTensor"]),
         .testTarget(name: "GenRLNNTests", dependencies: ["GenRLNN"]),
