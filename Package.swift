@@ -25,8 +25,10 @@ let package = Package(
         .library(name: "GenRLRewards", targets: ["GenRLRewards"]),
         .library(name: "GenRLRL", targets: ["GenRLRL"]),
         .library(name: "GenRLRuns", targets: ["GenRLRuns"]),
+        .executable(name: "genrl", targets: ["genrl"]),
     ],
     dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", exact: "0.6.0"),
     ],
     targets: [
@@ -38,6 +40,12 @@ let package = Package(
         .target(name: "GenRLRL", dependencies: ["GenRLRewards"], swiftSettings: kernelSettings),
         .target(name: "GenRLRuns", dependencies: ["GenRLRL", .product(name: "TOMLKit", package: "TOMLKit")],
                 swiftSettings: kernelSettings),
+        .target(name: "GenRLBenchmarks", dependencies: ["GenRLRL"], swiftSettings: kernelSettings),
+
+        // MARK: The command
+        .executableTarget(name: "genrl", dependencies: [
+            "GenRLRuns", "GenRLBenchmarks", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: kernelSettings),
 
         // MARK: Executables
         /// Runs SeqGAN / ORGAN experiments from a JSON configuration until `genrl train` does.

@@ -73,6 +73,10 @@ struct LanguageModelTests {
         #expect(throws: DecodingError.self) {
             try JSONDecoder().decode(LanguageModelConfiguration.self, from: Data(#"{"architecture": "rnn"}"#.utf8))
         }
+        // Fields with defaults may be left out of a hand-written config.json.
+        let short = try JSONDecoder().decode(LanguageModelConfiguration.self,
+                                             from: Data(#"{"architecture": "gpt", "vocabularySize": 40, "width": 32}"#.utf8))
+        #expect(short == .gpt(GPTConfiguration(vocabularySize: 40, width: 32)))
     }
 
     @Test func pretrainingLowersTheValidationLoss() throws {

@@ -21,6 +21,22 @@ public struct GPTConfiguration: Codable, Sendable, Equatable {
     /// Whether the model carries a scalar value head on the final hidden state.
     public var valueHead = false
 
+    private enum CodingKeys: String, CodingKey { case vocabularySize, contextLength, width, layers, heads, mlpRatio, dropout, valueHead }
+
+    /// Decodes `config.json`; every field but `vocabularySize` may be left out for its default.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = GPTConfiguration(vocabularySize: 1)
+        self.init(vocabularySize: try c.decode(Int.self, forKey: .vocabularySize),
+                  contextLength: try c.decodeIfPresent(Int.self, forKey: .contextLength) ?? defaults.contextLength,
+                  width: try c.decodeIfPresent(Int.self, forKey: .width) ?? defaults.width,
+                  layers: try c.decodeIfPresent(Int.self, forKey: .layers) ?? defaults.layers,
+                  heads: try c.decodeIfPresent(Int.self, forKey: .heads) ?? defaults.heads,
+                  mlpRatio: try c.decodeIfPresent(Int.self, forKey: .mlpRatio) ?? defaults.mlpRatio,
+                  dropout: try c.decodeIfPresent(Float.self, forKey: .dropout) ?? defaults.dropout,
+                  valueHead: try c.decodeIfPresent(Bool.self, forKey: .valueHead) ?? defaults.valueHead)
+    }
+
     public init(vocabularySize: Int, contextLength: Int = 128, width: Int = 256, layers: Int = 4, heads: Int = 4,
                 mlpRatio: Int = 4, dropout: Float = 0, valueHead: Bool = false) {
         self.vocabularySize = vocabularySize

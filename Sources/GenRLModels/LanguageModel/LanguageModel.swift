@@ -56,14 +56,12 @@ public protocol LanguageModel: Module {
 /// Why a model directory could not be used.
 public enum LanguageModelError: Error, CustomStringConvertible {
     case unreadableConfiguration(path: String, reason: String)
-    case unknownArchitecture(path: String, name: String)
     case mismatchedWeights(path: String, reason: String)
     case sequenceTooLong(length: Int, maximum: Int)
 
     public var description: String {
         switch self {
         case .unreadableConfiguration(let path, let reason): "\(path): cannot read model configuration: \(reason)"
-        case .unknownArchitecture(let path, let name): "\(path): unknown architecture \"\(name)\" (expected \"recurrent\" or \"gpt\")"
         case .mismatchedWeights(let path, let reason): "\(path): weights do not fit the configuration: \(reason)"
         case .sequenceTooLong(let length, let maximum): "sequence of \(length) tokens exceeds the model's maximum length \(maximum)"
         }

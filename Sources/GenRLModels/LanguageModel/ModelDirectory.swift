@@ -66,8 +66,9 @@ public enum LanguageModelConfiguration: Codable, Sendable, Equatable {
 }
 
 /// A model on disk: `config.json` (the `LanguageModelConfiguration`), `model.safetensors`
-/// (parameters under their dotted names, PyTorch layouts) and `tokenizer.json`.
-/// `scripts/load_genrl_model.py` loads such a directory into the equivalent PyTorch module.
+/// (parameters under their dotted names, PyTorch layouts) and `tokenizer.json`; the
+/// format is described in docs/checkpoint-format.md. `scripts/genrl_torch.py` loads such a
+/// directory into the equivalent PyTorch module and writes one from a PyTorch module.
 public enum ModelDirectory {
     /// Writes the three files into `directory` (created if needed). Each file is written
     /// to a temporary name and renamed into place.

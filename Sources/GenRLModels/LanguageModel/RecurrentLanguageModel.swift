@@ -21,6 +21,21 @@ public struct RecurrentLanguageModelConfiguration: Codable, Sendable, Equatable 
     /// Whether the model carries a scalar value head on the top layer's output.
     public var valueHead = false
 
+    private enum CodingKeys: String, CodingKey { case vocabularySize, cell, embeddingSize, hiddenSize, layers, dropout, valueHead }
+
+    /// Decodes `config.json`; every field but `vocabularySize` may be left out for its default.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = RecurrentLanguageModelConfiguration(vocabularySize: 1)
+        self.init(vocabularySize: try c.decode(Int.self, forKey: .vocabularySize),
+                  cell: try c.decodeIfPresent(Cell.self, forKey: .cell) ?? defaults.cell,
+                  embeddingSize: try c.decodeIfPresent(Int.self, forKey: .embeddingSize) ?? defaults.embeddingSize,
+                  hiddenSize: try c.decodeIfPresent(Int.self, forKey: .hiddenSize) ?? defaults.hiddenSize,
+                  layers: try c.decodeIfPresent(Int.self, forKey: .layers) ?? defaults.layers,
+                  dropout: try c.decodeIfPresent(Float.self, forKey: .dropout) ?? defaults.dropout,
+                  valueHead: try c.decodeIfPresent(Bool.self, forKey: .valueHead) ?? defaults.valueHead)
+    }
+
     public init(vocabularySize: Int, cell: Cell = .lstm, embeddingSize: Int = 32, hiddenSize: Int = 32, layers: Int = 1,
                 dropout: Float = 0, valueHead: Bool = false) {
         self.vocabularySize = vocabularySize

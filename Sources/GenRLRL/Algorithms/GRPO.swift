@@ -14,9 +14,9 @@ public final class GRPO: PolicyGradientAlgorithm {
     /// How per-token losses become one number.
     public enum LossAggregation: String, Codable, Sendable, CaseIterable {
         /// Mean over each sequence's tokens, then over sequences (the paper).
-        case sequenceMean
+        case sequenceMean = "sequence_mean"
         /// Mean over all tokens of the batch (DAPO, Yu et al. 2025).
-        case tokenMean
+        case tokenMean = "token_mean"
     }
 
     public struct Configuration: Codable, Sendable, Equatable {

@@ -13,9 +13,9 @@ public final class REINFORCE: PolicyGradientAlgorithm {
         /// No baseline: the plain estimator.
         case none
         /// An exponential moving average of past batches' mean reward.
-        case movingAverage
+        case movingAverage = "moving_average"
         /// The current batch's mean reward.
-        case batchMean
+        case batchMean = "batch_mean"
     }
 
     public struct Configuration: Codable, Sendable, Equatable {

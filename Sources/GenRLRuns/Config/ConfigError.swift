@@ -55,6 +55,9 @@ public enum ConfigError: Error, Equatable, Sendable, CustomStringConvertible {
     case unknownChoice(ConfigSite, value: String, choices: [String], suggestion: String?)
     /// A required key that the file does not set.
     case missingRequired(ConfigSite)
+    /// Values that are each valid but do not fit together (a table for another
+    /// algorithm, a model without the head the algorithm needs); `message` says why.
+    case inconsistent(ConfigSite, message: String)
 
     /// The site of the problem (a syntax error has no key path: it is the root's).
     public var site: ConfigSite {
@@ -63,7 +66,7 @@ public enum ConfigError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unreadableFile(let file, _): ConfigSite(file: file, line: nil, keyPath: .root)
         case .unknownKey(let site, _, _), .wrongType(let site, _, _), .outOfRange(let site, _, _),
              .missingFile(let site, _, _, _), .unknownChoice(let site, _, _, _),
-             .missingRequired(let site):
+             .missingRequired(let site), .inconsistent(let site, _):
             site
         }
     }
@@ -104,6 +107,8 @@ public enum ConfigError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(site.prefix): unknown \(site.keyPath.fieldName) \"\(value)\" \(site.keyPath.containingTable.tablePhrase)\(hint); valid: \(valid)"
         case .missingRequired(let site):
             return "\(site.prefix): missing required key \"\(site.keyPath.fieldName)\" \(site.keyPath.containingTable.tablePhrase)"
+        case .inconsistent(let site, let message):
+            return "\(site.prefix): \(message)"
         }
     }
 }

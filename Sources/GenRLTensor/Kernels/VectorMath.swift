@@ -15,27 +15,30 @@ public enum VectorMath {
     /// subnormal, zero or infinite come out as IEEE arithmetic gives them.
     @inlinable @inline(__always)
     public static func exp(_ x: FloatVector) -> FloatVector {
-        // Blends, not `clamped`: the generic clamp compiles to per-lane calls.
+        // Blends, not `clamped`: the generic clamp compiles to per-lane calls. NaN fails
+        // both comparisons and propagates through the arithmetic below.
         var v = x.replacing(with: -104, where: x .< -104)
         v.replace(with: 89, where: v .> 89)
         // Round v·log2(e) to the nearest integer with the 1.5·2²³ trick: the integer lands in
         // the low mantissa bits, read back as bits without a float-to-int conversion.
         let magic = FloatVector(repeating: 12_582_912)
-        let shifted = v * 1.442_695_04 + magic
+        let shifted = magic.addingProduct(v, FloatVector(repeating: 1.442_695_04))
         let n = shifted - magic
-        let r = v - n * 0.693_359_375 - n * -2.121_944_4e-4
+        var r = v.addingProduct(n, FloatVector(repeating: -0.693_359_375))
+        r = r.addingProduct(n, FloatVector(repeating: 2.121_944_4e-4))
+        // Horner with fused multiply-adds: p ← c + p·r.
         var p = FloatVector(repeating: 1.987_569_15e-4)
-        p = p * r + 1.398_199_95e-3
-        p = p * r + 8.333_451_9e-3
-        p = p * r + 4.166_579_59e-2
-        p = p * r + 1.666_666_55e-1
-        p = p * r + 5.000_000_12e-1
-        let y = p * (r * r) + r + 1
+        p = FloatVector(repeating: 1.398_199_95e-3).addingProduct(p, r)
+        p = FloatVector(repeating: 8.333_451_9e-3).addingProduct(p, r)
+        p = FloatVector(repeating: 4.166_579_59e-2).addingProduct(p, r)
+        p = FloatVector(repeating: 1.666_666_55e-1).addingProduct(p, r)
+        p = FloatVector(repeating: 5.000_000_12e-1).addingProduct(p, r)
+        let y = (r + 1).addingProduct(p, r * r)
         let exponent = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000
         let half = exponent &>> 1
         let scaleA = unsafeBitCast((half &+ 127) &<< 23, to: FloatVector.self)
         let scaleB = unsafeBitCast((exponent &- half &+ 127) &<< 23, to: FloatVector.self)
-        return (y * scaleA * scaleB).replacing(with: x, where: x .!= x)  // NaN stays NaN
+        return y * scaleA * scaleB
     }
 
     /// tanh x: an odd polynomial for |x| < 0.625 (Cephes), 1 − 2/(e²ˣ + 1) beyond, which
@@ -44,11 +47,11 @@ public enum VectorMath {
     public static func tanh(_ x: FloatVector) -> FloatVector {
         let z = x * x
         var p = FloatVector(repeating: -5.704_988_72e-3)
-        p = p * z + 2.063_908_88e-2
-        p = p * z - 5.373_971_56e-2
-        p = p * z + 1.333_144_22e-1
-        p = p * z - 3.333_328_19e-1
-        let small = p * z * x + x
+        p = FloatVector(repeating: 2.063_908_88e-2).addingProduct(p, z)
+        p = FloatVector(repeating: -5.373_971_56e-2).addingProduct(p, z)
+        p = FloatVector(repeating: 1.333_144_22e-1).addingProduct(p, z)
+        p = FloatVector(repeating: -3.333_328_19e-1).addingProduct(p, z)
+        let small = x.addingProduct(p * z, x)
         let magnitude = VectorMath.abs(x)
         let e = exp(magnitude * 2)
         var large = 1 - 2 / (e + 1)
@@ -90,15 +93,15 @@ public enum VectorMath {
         let z = VectorMath.abs(x)
         let t = 1 / (1 + 0.5 * z)
         var p = FloatVector(repeating: 0.170_872_77)
-        p = p * t - 0.822_152_23
-        p = p * t + 1.488_515_87
-        p = p * t - 1.135_203_98
-        p = p * t + 0.278_868_07
-        p = p * t - 0.186_288_06
-        p = p * t + 0.096_784_18
-        p = p * t + 0.374_091_96
-        p = p * t + 1.000_023_68
-        p = p * t - 1.265_512_23
+        p = FloatVector(repeating: -0.822_152_23).addingProduct(p, t)
+        p = FloatVector(repeating: 1.488_515_87).addingProduct(p, t)
+        p = FloatVector(repeating: -1.135_203_98).addingProduct(p, t)
+        p = FloatVector(repeating: 0.278_868_07).addingProduct(p, t)
+        p = FloatVector(repeating: -0.186_288_06).addingProduct(p, t)
+        p = FloatVector(repeating: 0.096_784_18).addingProduct(p, t)
+        p = FloatVector(repeating: 0.374_091_96).addingProduct(p, t)
+        p = FloatVector(repeating: 1.000_023_68).addingProduct(p, t)
+        p = FloatVector(repeating: -1.265_512_23).addingProduct(p, t)
         let head = unsafeBitCast(unsafeBitCast(z, to: SIMD8<UInt32>.self) & 0xFFFF_F000, to: FloatVector.self)
         let positive = t * exp(-(head * head)) * exp((head - z) * (head + z) + p)
         return positive.replacing(with: 2 - positive, where: x .< 0)

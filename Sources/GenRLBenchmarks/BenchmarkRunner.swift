@@ -1,0 +1,59 @@
+import Foundation
+
+/// One unit of real work, timed by `genrl bench` exactly as the PyTorch peer
+/// (`shared/peers/torch_workloads.py`) times its twin.
+public struct BenchmarkWorkload: Sendable {
+    /// The name shared with the PyTorch workload (`gemm-1024`, `lstm-mle`, …).
+    public let name: String
+    /// What one unit of work is, with its shapes.
+    public let summary: String
+    /// Builds the models and data (untimed) and returns one unit of work.
+    public let prepare: @Sendable () -> () -> Void
+
+    public init(name: String, summary: String, prepare: @escaping @Sendable () -> () -> Void) {
+        self.name = name
+        self.summary = summary
+        self.prepare = prepare
+    }
+}
+
+/// The timing rule of `shared/BENCHMARKS.md`: one warm-up run, then at least
+/// `minimumRepetitions` timed runs and until `minimumSeconds` have passed (at most
+/// `maximumRepetitions`); the figures are the median and the minimum.
+public enum BenchmarkRunner {
+    public struct Measurement: Sendable {
+        public let name: String
+        public let medianMilliseconds: Double
+        public let minimumMilliseconds: Double
+        public let repetitions: Int
+
+        /// `<name>  median_ms=<m>  min_ms=<m>`, the peer's line format.
+        public var line: String {
+            "\(name)  median_ms=\(String(format: "%.2f", medianMilliseconds))  min_ms=\(String(format: "%.2f", minimumMilliseconds))"
+        }
+    }
+
+    public static func measure(_ workload: BenchmarkWorkload, minimumRepetitions: Int = 5, minimumSeconds: Double = 2,
+                               maximumRepetitions: Int = 200) -> Measurement {
+        let step = workload.prepare()
+        step()  // warm-up
+        var times: [Double] = []
+        while times.count < minimumRepetitions || (times.reduce(0, +) < minimumSeconds * 1000 && times.count < maximumRepetitions) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            step()
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+        }
+        let sorted = times.sorted()
+        let median = sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+        return Measurement(name: workload.name, medianMilliseconds: median, minimumMilliseconds: sorted[0], repetitions: times.count)
+    }
+
+    /// Parses a peer line back into (name, median, minimum).
+    public static func parse(_ line: String) -> (name: String, median: Double, minimum: Double)? {
+        let parts = line.split(separator: " ", omittingEmptySubsequences: true)
+        guard parts.count == 3, parts[1].hasPrefix("median_ms="), parts[2].hasPrefix("min_ms="),
+              let median = Double(parts[1].dropFirst("median_ms=".count)),
+              let minimum = Double(parts[2].dropFirst("min_ms=".count)) else { return nil }
+        return (String(parts[0]), median, minimum)
+    }
+}

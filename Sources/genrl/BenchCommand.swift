@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import GenRLBenchmarks
+
+/// `genrl bench [NAME ...]`: the reference workloads of shared/BENCHMARKS.md, one line each
+/// in the peer's format; with `--peer-python`, the PyTorch peer runs the same workloads in
+/// the same process tree, one after the other, and the ratios are printed.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Time the reference workloads (median and minimum milliseconds per unit of work).")
+
+    @Argument(help: "Workloads to run (default: all). Known: \(Workloads.all.map(\.name).joined(separator: ", ")).")
+    var names: [String] = []
+
+    @Option(help: "Python with PyTorch to run the peer workloads with, for ratios.")
+    var peerPython: String?
+
+    @Option(help: "The peer script (shared/peers/torch_workloads.py).")
+    var peerScript: String = "../shared/peers/torch_workloads.py"
+
+    @Option(help: "Script with the peers of GenRL's extra workloads.")
+    var extraPeerScript: String = "scripts/bench/torch_extra_workloads.py"
+
+    @Flag(help: "List the workloads and exit.")
+    var list = false
+
+    func validate() throws {
+        for name in names where Workloads.named(name) == nil {
+            throw ValidationError("unknown workload \"\(name)\"; known: \(Workloads.all.map(\.name).joined(separator: ", "))")
+        }
+        if let peerPython, !FileManager.default.isExecutableFile(atPath: peerPython) {
+            throw ValidationError("--peer-python \(peerPython) is not an executable file")
+        }
+    }
+
+    func run() throws {
+        if list {
+            for workload in Workloads.all { print("\(workload.name)  \(workload.summary)") }
+            return
+        }
+        let selected = names.isEmpty ? Workloads.all : names.compactMap(Workloads.named)
+        var ours: [String: BenchmarkRunner.Measurement] = [:]
+        for workload in selected {
+            let measurement = BenchmarkRunner.measure(workload)
+            ours[workload.name] = measurement
+            say(measurement.line)
+
+        }
+        guard let peerPython else { return }
+        let peers = try runPeers(python: peerPython, names: selected.map(\.name))
+        say("\nworkload  genrl_median_ms  torch_median_ms  ratio")
+        for workload in selected {
+            guard let genrl = ours[workload.name], let torch = peers[workload.name] else { continue }
+            say("\(workload.name)  \(String(format: "%.2f", genrl.medianMilliseconds))  \(String(format: "%.2f", torch))  \(String(format: "%.3f", genrl.medianMilliseconds / torch))")
+        }
+    }
+
+    /// Runs the peer scripts for the selected names; returns their median times.
+    private func runPeers(python: String, names: [String]) throws -> [String: Double] {
+        var medians: [String: Double] = [:]
+        for (script, known) in [(peerScript, Self.peerNames), (extraPeerScript, Self.extraPeerNames)] {
+            let wanted = names.filter { known.contains($0) }
+            guard !wanted.isEmpty else { continue }
+            guard FileManager.default.fileExists(atPath: script) else {
+                throw ValidationError("peer script \(script) not found (set --peer-script / --extra-peer-script)")
+            }
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: python)
+            process.arguments = [script, "--threads", "\(ProcessInfo.processInfo.environment["GENRL_THREADS"] ?? "2")"] + wanted
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            try process.run()
+            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            for line in output.split(separator: "\n") {
+                say("torch: \(line)")
+                if let (name, median, _) = BenchmarkRunner.parse(String(line)) { medians[name] = median }
+            }
+        }
+        return medians
+    }
+
+    static let peerNames: Set<String> = ["gemm-1024", "lstm-mle", "lstm-sample", "seqgan-rollout", "reinvent-step", "gpt-ppo"]
+    static let extraPeerNames: Set<String> = ["cross-entropy"]
+}
