@@ -48,8 +48,9 @@ let package = Package(
         ], swiftSettings: kernelSettings),
 
         // MARK: Executables
-        /// Runs SeqGAN / ORGAN experiments from a JSON configuration until `genrl train` does.
-        .executableTarget(name: "seqgan-run", dependencies: ["GenRLRL"], swiftSettings: kernelSettings),
+        /// Runs SeqGAN / ORGAN experiments from a TOML or JSON configuration until `genrl train` does.
+        .executableTarget(name: "seqgan-run", dependencies: ["GenRLRL", .product(name: "TOMLKit", package: "TOMLKit")],
+                          swiftSettings: kernelSettings),
 
         // MARK: Tests
         .testTarget(name: "GenRLTensorTests", dependencies: ["GenRLTensor"]),

@@ -44,15 +44,16 @@ public struct GeneratorEvaluation {
         return (0..<count).map { plain.row($0) }
     }
 
-    /// BLEU-n and Self-BLEU-n for each order of `orders`, of `generated` sequences.
-    public func bleu(generated: [[Int]], orders: [Int]) -> [String: Double] {
-        let hypotheses = generated.map(data.contentTokens)
+    /// BLEU-n of the first `hypothesisCount` of the `generated` sequences and Self-BLEU-n
+    /// of the first 500, for each order of `orders`.
+    public func bleu(generated: [[Int]], hypothesisCount: Int, orders: [Int]) -> [String: Double] {
+        let lines = generated.map(data.contentTokens)
         let references = data.test.map(data.contentTokens)
         var result: [String: Double] = [:]
         for order in orders {
             let bleu = TexygenBLEU(maxOrder: order)
-            result["bleu_\(order)"] = bleu.score(hypotheses: hypotheses, references: references)
-            result["self_bleu_\(order)"] = bleu.selfScore(samples: hypotheses)
+            result["bleu_\(order)"] = bleu.score(hypotheses: Array(lines.prefix(hypothesisCount)), references: references)
+            result["self_bleu_\(order)"] = bleu.selfScore(samples: lines)
         }
         return result
     }

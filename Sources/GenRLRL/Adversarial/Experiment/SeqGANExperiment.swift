@@ -20,9 +20,11 @@ import GenRLTensor
 /// Every line of `metrics.jsonl` has `phase` (`mle`, `discriminator_pretraining`,
 /// `adversarial`, `final`), `step` (epoch, d-step or round), `seconds` since the start
 /// and the measurements of that moment: `nll_oracle`, `nll_test`, `train_loss`,
-/// `discriminator_loss`, `discriminator_accuracy`, `reward_mean` (mean D(Y) of the
-/// batch), `action_value_mean`, `policy_loss`, `objective_mean` (ORGAN), and at the end
-/// `bleu_n` and `self_bleu_n`.
+/// `discriminator_loss`, `discriminator_accuracy`, `reward_mean` (mean reward of the
+/// batch's finished sequences: D(Y) for SeqGAN), `action_value_mean`, `policy_loss`,
+/// `objective_mean` (text data: the objective over freshly generated lines),
+/// `batch_objective_mean` (ORGAN: over the batch), and at the end `bleu_n` and
+/// `self_bleu_n`.
 ///
 /// The schedule is LantaoYu/SeqGAN's: MLE epochs (evaluated every 5), discriminator
 /// pretraining d-steps, then rounds of g-steps, the rollout network's delayed update and
@@ -90,9 +92,9 @@ public final class SeqGANExperiment {
         // Final measurements and samples.
         var final = try measure(model, sampler, evaluation, nllOracleSamples: config.evaluation.finalNllOracleSamples)
         let generated = evaluation.samples(sampler, count: Swift.max(config.evaluation.bleuHypotheses, 500), generator: &evaluationRandom)
-        final.merge(evaluation.bleu(generated: Array(generated.prefix(config.evaluation.bleuHypotheses)),
+        final.merge(evaluation.bleu(generated: generated, hypothesisCount: config.evaluation.bleuHypotheses,
                                     orders: config.evaluation.bleuOrders)) { _, new in new }
-        if config.algorithm == .organ || data.oracle == nil, let objective = try? makeObjective(data) {
+        if data.oracle == nil, let objective = try? makeObjective(data) {
             final["objective_mean"] = try objectiveMean(objective, generated, data)
         }
         try record("final", step: 0, final)
@@ -223,7 +225,7 @@ public final class SeqGANExperiment {
             ]
             if let loss = report.metrics["discriminator/loss"] { metrics["discriminator_loss"] = loss }
             if let accuracy = report.metrics["discriminator/accuracy"] { metrics["discriminator_accuracy"] = accuracy }
-            if let mixing { metrics["objective_mean"] = mixing.lastObjectiveMean }
+            if let mixing { metrics["batch_objective_mean"] = mixing.lastObjectiveMean }
             if step % config.adversarial.evaluationInterval == 0 || step == config.adversarial.rounds {
                 metrics.merge(try self.measure(model, sampler, evaluation)) { _, new in new }
             }
@@ -235,10 +237,15 @@ public final class SeqGANExperiment {
 
     // MARK: - Measurements
 
-    /// NLL-oracle (oracle data) and NLL-test.
+    /// NLL-oracle (oracle data), NLL-test, and on text the objective's mean over
+    /// `evaluation.objective_samples` generated lines.
     private func measure(_ model: RecurrentLanguageModel, _ sampler: LSTMSampler, _ evaluation: GeneratorEvaluation,
                          nllOracleSamples: Int? = nil) throws -> [String: Double] {
         var metrics = ["nll_test": try evaluation.nllTest(model)]
+        if evaluation.data.oracle == nil, configuration.evaluation.objectiveSamples > 0, let objective = try? makeObjective(evaluation.data) {
+            let generated = evaluation.samples(sampler, count: configuration.evaluation.objectiveSamples, generator: &evaluationRandom)
+            metrics["objective_mean"] = try objectiveMean(objective, generated, evaluation.data)
+        }
         if let nll = evaluation.nllOracle(sampler, samples: nllOracleSamples ?? configuration.evaluation.nllOracleSamples,
                                           generator: &evaluationRandom) {
             metrics["nll_oracle"] = nll

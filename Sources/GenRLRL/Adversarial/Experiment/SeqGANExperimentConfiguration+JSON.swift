@@ -5,11 +5,18 @@ extension SeqGANExperimentConfiguration {
     /// 0.01}`): keys that are absent keep their defaults; an unknown key is an error that
     /// names it.
     public static func decodeJSON(_ data: Data, source: String = "(in memory)") throws -> SeqGANExperimentConfiguration {
-        let defaults = try JSONSerialization.jsonObject(with: encoder.encode(SeqGANExperimentConfiguration()))
         let given: Any
         do { given = try JSONSerialization.jsonObject(with: data) } catch {
             throw ExperimentError.invalid("\(source): not valid JSON: \(error.localizedDescription)")
         }
+        return try decode(object: given, source: source)
+    }
+
+    /// A configuration from a parsed JSON-like object (dictionaries, arrays, numbers,
+    /// strings, booleans) with snake_case keys, as TOML or JSON readers produce it; absent
+    /// keys keep their defaults, unknown keys are errors.
+    public static func decode(object given: Any, source: String) throws -> SeqGANExperimentConfiguration {
+        let defaults = try JSONSerialization.jsonObject(with: encoder.encode(SeqGANExperimentConfiguration()))
         let merged = try merge(given, into: defaults, path: "", source: source)
         do {
             let decoder = JSONDecoder()
@@ -20,6 +27,21 @@ extension SeqGANExperimentConfiguration {
         } catch let DecodingError.typeMismatch(_, context) {
             throw ExperimentError.invalid("\(source): \(keyPath(context.codingPath)): \(context.debugDescription)")
         }
+    }
+
+    /// The configuration with its relative file paths (`data.oracle_file`,
+    /// `data.corpus_file`, `generator.checkpoint`, `discriminator.checkpoint`) made absolute
+    /// against `directory` (the configuration file's directory).
+    public func resolvingPaths(relativeTo directory: URL) -> SeqGANExperimentConfiguration {
+        func resolve(_ path: String) -> String {
+            path.isEmpty || path.hasPrefix("/") ? path : directory.appendingPathComponent(path).standardizedFileURL.path
+        }
+        var resolved = self
+        resolved.data.oracleFile = resolve(data.oracleFile)
+        resolved.data.corpusFile = resolve(data.corpusFile)
+        resolved.generator.checkpoint = resolve(generator.checkpoint)
+        resolved.discriminator.checkpoint = resolve(discriminator.checkpoint)
+        return resolved
     }
 
     /// Writes every field, defaults included, as JSON with snake_case keys.

@@ -164,6 +164,8 @@ public struct SeqGANExperimentConfiguration: Codable, Sendable, Equatable {
         public var bleuHypotheses = 1_000
         /// Generated samples written to `samples.txt` at the end.
         public var samplesWritten = 200
+        /// Generated lines the objective is averaged over at each evaluation (text data).
+        public var objectiveSamples = 1_000
 
         public init() {}
     }
