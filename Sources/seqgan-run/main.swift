@@ -4,6 +4,7 @@ import TOMLKit
 
 /// seqgan-run CONFIG OUTPUT_DIRECTORY
 /// seqgan-run --print-config CONFIG
+/// seqgan-run --plot OUT.svg --metric NAME [--title T] [--reference V:LABEL]... RUN_DIR[:LABEL]...
 ///
 /// Runs a SeqGAN / ORGAN / MLE experiment (`SeqGANExperiment`) from a TOML (or, by the
 /// `.json` extension, JSON) configuration with snake_case keys — the files under
@@ -12,6 +13,15 @@ import TOMLKit
 /// metrics.jsonl is printed as it is written. `--print-config` prints the resolved
 /// configuration (every default written out) as JSON and exits.
 let arguments = CommandLine.arguments
+if arguments.count > 1 && arguments[1] == "--plot" {
+    do {
+        try LearningCurvePlot.run(Array(arguments.dropFirst(2)))
+        exit(0)
+    } catch {
+        FileHandle.standardError.write(Data("seqgan-run: \(error)\n".utf8))
+        exit(2)
+    }
+}
 let printOnly = arguments.count == 3 && arguments[1] == "--print-config"
 guard arguments.count == 3 else {
     FileHandle.standardError.write(Data("usage: seqgan-run CONFIG.toml OUTPUT_DIRECTORY | seqgan-run --print-config CONFIG.toml\n".utf8))

@@ -23,8 +23,8 @@ import GenRLTensor
 /// `discriminator_loss`, `discriminator_accuracy`, `reward_mean` (mean reward of the
 /// batch's finished sequences: D(Y) for SeqGAN), `action_value_mean`, `policy_loss`,
 /// `objective_mean` (text data: the objective over freshly generated lines),
-/// `batch_objective_mean` (ORGAN: over the batch), and at the end `bleu_n` and
-/// `self_bleu_n`.
+/// `batch_objective_mean` (ORGAN: over the batch), and at the end `bleu_n`,
+/// `self_bleu_n` and `objective_test_mean` (the objective over the held-out lines).
 ///
 /// The schedule is LantaoYu/SeqGAN's: MLE epochs (evaluated every 5), discriminator
 /// pretraining d-steps, then rounds of g-steps, the rollout network's delayed update and
@@ -96,6 +96,7 @@ public final class SeqGANExperiment {
                                     orders: config.evaluation.bleuOrders)) { _, new in new }
         if data.oracle == nil, let objective = try? makeObjective(data) {
             final["objective_mean"] = try objectiveMean(objective, generated, data)
+            final["objective_test_mean"] = try objectiveMean(objective, data.test, data)
         }
         try record("final", step: 0, final)
         let lines = generated.prefix(config.evaluation.samplesWritten).map { data.oracle == nil ? data.text($0) : $0.map(String.init).joined(separator: " ") }
