@@ -47,6 +47,11 @@ let package = Package(
             "GenRLRuns", "GenRLBenchmarks", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: kernelSettings),
 
+        // MARK: Executables
+        /// Runs SeqGAN / ORGAN experiments from a TOML or JSON configuration until `genrl train` does.
+        .executableTarget(name: "seqgan-run", dependencies: ["GenRLRL", .product(name: "TOMLKit", package: "TOMLKit")],
+                          swiftSettings: kernelSettings),
+
         // MARK: Tests
         .target(name: "GenRLTestSupport", dependencies: ["GenRLTensor"], path: "Tests/GenRLTestSupport"),
         .testTarget(name: "GenRLTensorTests", dependencies: ["GenRLTensor", "GenRLTestSupport"]),

@@ -5,6 +5,7 @@ public enum Workloads {
         MatrixProductWorkload.workload,
         LSTMWorkloads.maximumLikelihoodStep,
         LSTMWorkloads.sampling,
+        SeqGANRolloutWorkload.workload,
         REINVENTWorkload.workload,
         GPTPPOWorkload.workload,
         CrossEntropyWorkload.workload,

@@ -1,0 +1,75 @@
+import GenRLNN
+import GenRLTensor
+
+/// SeqGAN's generator update (Yu, Zhang, Wang & Yu, "SeqGAN: Sequence Generative
+/// Adversarial Nets with Policy Gradient", AAAI 2017): REINFORCE without a baseline where
+/// each token is weighted by its Monte Carlo action value,
+///
+///   loss = −Σ_{b,t} Q(y^b_{1:t−1}, y^b_t) · log G_θ(y^b_t | y^b_{1:t−1})      (Eq. 6–8)
+///
+/// summed over the batch and the tokens as in LantaoYu/SeqGAN's `g_loss` (Adam, step
+/// size 0.01, gradient-norm clip 5). The values come from the setup's reward, a
+/// `MonteCarloDiscriminatorReward` whose per-token scores are Q itself (so no
+/// reward-to-go is formed: Q already looks ahead). One iteration is one adversarial
+/// round's generator part: `generatorSteps` (g-steps) batches, each sampled, valued and
+/// used for one update. The `Trainer` then calls the reward's `update` — the rollout
+/// network's delayed update and the discriminator's d-steps — completing the round.
+public final class SeqGAN: PolicyGradientAlgorithm {
+    /// How the per-token terms of the loss are reduced.
+    public enum Reduction: String, Codable, Sendable, CaseIterable {
+        /// Σ over tokens and sequences (LantaoYu/SeqGAN).
+        case sum
+        /// Mean over the generated tokens.
+        case mean
+    }
+
+    public struct Configuration: Codable, Sendable, Equatable {
+        /// Sequences per generator update (`BATCH_SIZE`, 64).
+        public var batchSize = 64
+        /// g-steps: generator updates per adversarial round (1 in the code's
+        /// `for it in range(1)`; the paper's Algorithm 1 leaves it as g).
+        public var generatorSteps = 1
+        /// Gradient-norm clip (`grad_clip`, 5).
+        public var maxGradientNorm: Float? = 5
+        /// Reduction of the per-token loss terms (the reference sums).
+        public var reduction = Reduction.sum
+
+        public init() {}
+    }
+
+    public let name = "seqgan"
+    public let setup: TrainingSetup
+    public let configuration: Configuration
+
+    public init(setup: TrainingSetup, configuration: Configuration = Configuration()) {
+        self.setup = setup
+        self.configuration = configuration
+    }
+
+    public func iterate() throws -> IterationReport {
+        var lastRollout: Rollout?
+        var policyLoss: Float = 0, norm: Float = 0, meanValue = 0.0
+        for _ in 0..<configuration.generatorSteps {
+            // 1. Sample a batch and value every token by Monte Carlo search.
+            let rollout = try setup.collect(promptCount: configuration.batchSize)
+            let values = Advantages.perTokenRewards(rollout)
+            meanValue += Double(values.maskedMean(rollout.actionMask).item) / Double(configuration.generatorSteps)
+
+            // 2. One policy-gradient step on −Σ Q·log π.
+            let (_, gradients) = valueAndGradients(of: setup.policy.model) { _ in
+                let evaluation = PolicyEvaluation(policy: setup.policy, rollout: rollout)
+                let weighted = values * evaluation.logProbabilities * evaluation.mask
+                let loss = configuration.reduction == .sum ? -weighted.sum() : -weighted.maskedMean(evaluation.mask)
+                policyLoss = loss.item
+                return loss
+            }
+            norm = setup.applyUpdate(gradients, maxNorm: configuration.maxGradientNorm)
+            lastRollout = rollout
+        }
+        var metrics = rolloutMetrics(lastRollout!)
+        metrics["reward/action_value_mean"] = meanValue
+        metrics["losses/policy"] = Double(policyLoss)
+        metrics["gradients/norm"] = Double(norm)
+        return IterationReport(metrics: metrics, rollout: lastRollout)
+    }
+}
