@@ -24,10 +24,14 @@ let package = Package(
         .library(name: "GenRLModels", targets: ["GenRLModels"]),
         .library(name: "GenRLRewards", targets: ["GenRLRewards"]),
         .library(name: "GenRLRL", targets: ["GenRLRL"]),
+        .library(name: "GenRLFeedback", targets: ["GenRLFeedback"]),
         .library(name: "GenRLRuns", targets: ["GenRLRuns"]),
+        .executable(name: "genrl-preferences", targets: ["genrl-preferences"]),
     ],
     dependencies: [
         .package(url: "https://github.com/LebJe/TOMLKit.git", exact: "0.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
     ],
     targets: [
         // MARK: Libraries, in dependency order
@@ -36,8 +40,19 @@ let package = Package(
         .target(name: "GenRLModels", dependencies: ["GenRLNN"], swiftSettings: kernelSettings),
         .target(name: "GenRLRewards", dependencies: ["GenRLModels"], swiftSettings: kernelSettings),
         .target(name: "GenRLRL", dependencies: ["GenRLRewards"], swiftSettings: kernelSettings),
+        .target(name: "GenRLFeedback", dependencies: ["GenRLRL", .product(name: "GRDB", package: "GRDB.swift")],
+                swiftSettings: kernelSettings),
         .target(name: "GenRLRuns", dependencies: ["GenRLRL", .product(name: "TOMLKit", package: "TOMLKit")],
                 swiftSettings: kernelSettings),
+
+        // MARK: Executables
+
+        /// The preference-learning experiments (RLHF, DPO, reward models, active querying,
+        /// labeller reliability, terminal labelling) until `genrl` takes them over.
+        .executableTarget(name: "genrl-preferences", dependencies: [
+            "GenRLFeedback", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "TOMLKit", package: "TOMLKit"),
+        ]),
 
         // MARK: Tests
         .testTarget(name: "GenRLTensorTests", dependencies: ["GenRLTensor"]),
@@ -45,6 +60,7 @@ let package = Package(
         .testTarget(name: "GenRLModelsTests", dependencies: ["GenRLModels"]),
         .testTarget(name: "GenRLRewardsTests", dependencies: ["GenRLRewards"]),
         .testTarget(name: "GenRLRLTests", dependencies: ["GenRLRL"]),
+        .testTarget(name: "GenRLFeedbackTests", dependencies: ["GenRLFeedback"]),
         .testTarget(name: "GenRLRunsTests", dependencies: ["GenRLRuns"]),
     ]
 )
