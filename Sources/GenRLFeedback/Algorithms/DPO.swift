@@ -18,6 +18,7 @@ import GenRLTensor
 /// DPO never samples and never calls `setup.reward`; an evaluation wrapper
 /// (`GoldRewardWatch`) may use the setup to sample and score the policy.
 public final class DPO: PolicyGradientAlgorithm {
+    /// DPO's settings, with the paper's defaults.
     public struct Configuration: Codable, Sendable, Equatable {
         /// β, the strength of the pull toward the reference (paper: 0.1; 0.5 for TL;DR
         /// summarisation).
@@ -29,11 +30,15 @@ public final class DPO: PolicyGradientAlgorithm {
         /// Gradient-norm clip (the paper's code: 10; nil: none).
         public var maxGradientNorm: Float? = 10
 
+        /// The defaults (the values above).
         public init() {}
     }
 
+    /// The algorithm's name in metrics and logs.
     public let name = "dpo"
+    /// The policy, its frozen reference, the optimizer and the random generator.
     public let setup: TrainingSetup
+    /// The settings it was made with.
     public let configuration: Configuration
     /// The preference pairs, with the reference's log-probabilities.
     public let data: PreferencePairs
@@ -49,6 +54,7 @@ public final class DPO: PolicyGradientAlgorithm {
         batches = PairBatches(count: data.count, batchSize: configuration.batchSize)
     }
 
+    /// One optimizer step on the next minibatch of pairs.
     public func iterate() throws -> IterationReport {
         let rows = batches.next(generator: &setup.generator)
         let beta = configuration.beta, epsilon = configuration.labelSmoothing

@@ -16,6 +16,7 @@ import GenRLTensor
 /// completion's tokens rather than summed, as TRL implements IPO on the authors' advice.
 /// Each `iterate` is one optimizer step on a minibatch of pairs.
 public final class IPO: PolicyGradientAlgorithm {
+    /// IPO's settings.
     public struct Configuration: Codable, Sendable, Equatable {
         /// τ (TRL's default β for IPO: 0.1, a target gap of 5).
         public var tau: Float = 0.1
@@ -26,15 +27,22 @@ public final class IPO: PolicyGradientAlgorithm {
         /// Gradient-norm clip (as DPO's code: 10; nil: none).
         public var maxGradientNorm: Float? = 10
 
+        /// The defaults (the values above).
         public init() {}
     }
 
+    /// The algorithm's name in metrics and logs.
     public let name = "ipo"
+    /// The policy, its frozen reference, the optimizer and the random generator.
     public let setup: TrainingSetup
+    /// The settings it was made with.
     public let configuration: Configuration
+    /// The preference pairs, with the reference's log-probabilities.
     public let data: PreferencePairs
     private var batches: PairBatches
 
+    /// - Parameter setup: the policy, its frozen reference (the one `data` was scored with),
+    ///   the optimizer and the random generator.
     public init(setup: TrainingSetup, data: PreferencePairs, configuration: Configuration = Configuration()) {
         precondition(setup.reference != nil, "IPO needs a reference model")
         self.setup = setup
@@ -43,6 +51,7 @@ public final class IPO: PolicyGradientAlgorithm {
         batches = PairBatches(count: data.count, batchSize: configuration.batchSize)
     }
 
+    /// One optimizer step on the next minibatch of pairs.
     public func iterate() throws -> IterationReport {
         let rows = batches.next(generator: &setup.generator)
         let target = 1 / (2 * configuration.tau)

@@ -19,6 +19,7 @@ public struct PreferencePairs: Sendable {
         public var rejected: [Int]
     }
 
+    /// The pairs, in the order of the records they came from.
     public let pairs: [Pair]
     /// log π_ref(chosen | prompt) of each pair.
     public let referenceChosen: [Float]
@@ -26,6 +27,7 @@ public struct PreferencePairs: Sendable {
     public let referenceRejected: [Float]
     /// Number of scored tokens of each chosen and rejected completion.
     public let chosenLengths: [Int]
+    /// Number of scored tokens of each rejected completion.
     public let rejectedLengths: [Int]
 
     /// The pairs every record states (`PreferenceLabel.orderedPairs`: a choice gives the

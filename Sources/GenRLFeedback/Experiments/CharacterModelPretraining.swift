@@ -10,11 +10,11 @@ public struct CharacterModelPretrainingConfiguration: Codable, Sendable, Equatab
     /// Corpus, split and prompts (the split must match the later experiments').
     public var task = PreferenceTaskConfiguration()
     /// The network (a GRU over characters; its value head is added later where needed).
-    public var model = RecurrentLanguageModelConfiguration(vocabularySize: 0, cell: .gru, embeddingSize: 32, hiddenSize: 128)
+    public var model = RecurrentLanguageModelConfiguration(vocabularySize: 0, cell: .gru, embeddingSize: 32, hiddenSize: 256)
     /// Epochs, batch size, learning rate, early stopping.
     public var pretraining: PretrainingConfiguration = {
         var configuration = PretrainingConfiguration()
-        configuration.epochs = 2
+        configuration.epochs = 4
         configuration.batchSize = 64
         configuration.learningRate = 3e-3
         configuration.minimumLearningRate = 3e-4
@@ -28,9 +28,11 @@ public struct CharacterModelPretrainingConfiguration: Codable, Sendable, Equatab
     /// Seed of the initial weights.
     public var seed: UInt64 = 0
 
+    /// The defaults (the values above).
     public init() {}
 }
 
+/// Pretrains the experiments' character-level model.
 public enum CharacterModelPretraining {
     /// Pretrains, keeps the weights with the best validation loss, saves them to
     /// `configuration.output` and returns (validation NLL per character, steps).

@@ -6,12 +6,18 @@ public struct LineChart {
     /// One line: its name in the legend, its points, its colour, and optional error bars
     /// (half-widths, one per point).
     public struct Series {
+        /// The legend text.
         public var name: String
+        /// The (x, y) points, in order.
         public var points: [(x: Double, y: Double)]
+        /// An SVG colour.
         public var color: String
+        /// Half-widths of error bars, one per point (nil: none).
         public var errors: [Double]?
+        /// Whether the line is dashed.
         public var dashed: Bool
 
+        /// A line with its style.
         public init(name: String, points: [(x: Double, y: Double)], color: String, errors: [Double]? = nil, dashed: Bool = false) {
             self.name = name
             self.points = points
@@ -21,15 +27,22 @@ public struct LineChart {
         }
     }
 
+    /// The title above the plot.
     public var title: String
+    /// The label of the x axis.
     public var xLabel: String
+    /// The label of the y axis.
     public var yLabel: String
+    /// The lines.
     public var series: [Series]
+    /// Width in pixels.
     public var width = 640.0
+    /// Height in pixels.
     public var height = 400.0
     /// Fixed y range (nil: from the data, padded).
     public var yRange: ClosedRange<Double>?
 
+    /// A chart of `series`.
     public init(title: String, xLabel: String, yLabel: String, series: [Series], yRange: ClosedRange<Double>? = nil) {
         self.title = title
         self.xLabel = xLabel

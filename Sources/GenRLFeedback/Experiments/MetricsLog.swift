@@ -5,8 +5,11 @@ import GenRLRL
 /// keys sorted) to a file, and optionally prints a short progress line every
 /// `printInterval` iterations with the keys `printedKeys`.
 public final class MetricsLog: TrainingCallback {
+    /// The metrics.jsonl file.
     public let url: URL
+    /// Print a progress line every this many steps (0: never).
     public let printInterval: Int
+    /// The metrics shown in progress lines.
     public let printedKeys: [String]
     private let handle: FileHandle
     private let printer: (String) -> Void
@@ -28,6 +31,7 @@ public final class MetricsLog: TrainingCallback {
 
     deinit { try? handle.close() }
 
+    /// Writes the iteration's metrics as a line.
     public func iterationDidEnd(step: Int, report: IterationReport, algorithm: any PolicyGradientAlgorithm) throws {
         try log(step: step, metrics: report.metrics)
     }
@@ -50,8 +54,15 @@ public final class MetricsLog: TrainingCallback {
         try handle.write(contentsOf: data)
         if printInterval > 0 && step % printInterval == 0 && !printedKeys.isEmpty {
             let parts = printedKeys.compactMap { key in row[key].map { String(format: "%@ %.3f", key, $0) } }
+            guard !parts.isEmpty else { return }
             printer("step \(step): " + parts.joined(separator: "  "))
         }
+    }
+
+    /// The rows of a metrics.jsonl file written by a `MetricsLog`.
+    public static func read(contentsOf url: URL) throws -> [[String: Double]] {
+        let data = try Data(contentsOf: url)
+        return try data.split(separator: 0x0A).map { try JSONDecoder().decode([String: Double].self, from: Data($0)) }
     }
 
     /// The values of `key` with their steps, in order.

@@ -22,6 +22,7 @@ public struct RewardModelAccuracyReport: Codable, Sendable, Equatable {
     /// Calibration of the ensemble's mean probability against the held-out labels.
     public var calibration: PreferenceCalibration
 
+    /// A report from its numbers.
     public init(pairs: Int, labelAccuracy: Double, labelCeiling: Double, goldAccuracy: Double, calibration: PreferenceCalibration) {
         self.pairs = pairs
         self.labelAccuracy = labelAccuracy
@@ -74,6 +75,33 @@ public enum ExperimentFiles {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try encoder.encode(value).write(to: url, options: .atomic)
+    }
+
+    /// One JSON object per line.
+    public static func writeJSONLines<T: Encodable>(_ values: [T], to url: URL) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var data = Data()
+        for value in values {
+            data.append(try encoder.encode(value))
+            data.append(0x0A)
+        }
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try data.write(to: url, options: .atomic)
+    }
+
+    /// Several runs on one chart: the gold reward of their evaluation rollouts against the
+    /// KL they reached, one line per run (`runs`: name and metrics rows).
+    public static func goldVersusKLChart(_ runs: [(name: String, rows: [[String: Double]])], title: String) -> LineChart {
+        let colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#7f7f7f"]
+        let series = runs.enumerated().map { i, run in
+            LineChart.Series(name: run.name, points: run.rows.compactMap { row in
+                guard let kl = row["eval/kl"], let gold = row["eval/gold_mean"] else { return nil }
+                return (kl, gold)
+            }, color: colors[i % colors.count])
+        }
+        return LineChart(title: title, xLabel: "KL(π ‖ π_ref) per sequence, nats", yLabel: "gold reward on held-out prompts",
+                         series: series)
     }
 
     /// The over-optimisation chart of a run: gold and learned reward of the evaluation

@@ -23,6 +23,7 @@ public struct RewardModelExperimentConfiguration: Codable, Sendable, Equatable {
     /// Seed of sampling.
     public var seed: UInt64 = 0
 
+    /// The defaults (the values above).
     public init() {}
 }
 
@@ -37,10 +38,13 @@ public struct RewardModelExperimentSummary: Codable, Sendable {
     public var simulatedCeiling: Double
     /// Training labels.
     public var labels: Int
+    /// Wall-clock seconds of the run.
     public var seconds: Double
 }
 
+/// Runs the reward-model accuracy experiment.
 public enum RewardModelExperiment {
+    /// Runs the experiment described by `configuration`, writes its files and returns the summary; `log` receives progress lines.
     public static func run(_ configuration: RewardModelExperimentConfiguration,
                            log: (String) -> Void = { print($0) }) throws -> RewardModelExperimentSummary {
         let start = Date()

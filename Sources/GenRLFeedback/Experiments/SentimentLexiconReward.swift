@@ -6,31 +6,40 @@ import GenRLRewards
 /// sentiment task of Ziegler et al. (2019, §3.1: continue a text with positive
 /// sentiment, judged by a hidden classifier).
 ///
-///   gold(c) = Σ_{words w of c} valence(w)  +  fluencyWeight · (fraction of c's words
-///             that are words of the corpus)
+///   gold(c) = Σ_{words w of c} valence(w)  +  fluencyWeight · known(c) / max(|c|, minimumWords)
 ///
+/// where |c| is the number of words of c and known(c) how many of them are words of the
+/// corpus.
 /// Words are maximal runs of letters and apostrophes, lower-cased. `valence` is a small
 /// hand-made lexicon of words frequent in Shakespeare: +1 for words of love, joy,
 /// kindness and honour ("love", "sweet", "gentle", "joy", "grace", …), −1 for words of
 /// death, hatred and grief ("death", "blood", "villain", "woe", "curse", …). The fluency
-/// term keeps letter soup from scoring: a completion with no word scores 0 on it.
+/// term keeps letter soup from scoring, and dividing by at least `minimumWords` keeps a
+/// two-word answer from scoring as well as a line: full credit needs five real words.
 public final class SentimentLexiconReward: RewardFunction {
+    /// The reward's name in metrics.
     public let name = "sentiment_lexicon"
-    /// Weight of the fraction of known words.
+    /// Weight of the fluency term.
     public let fluencyWeight: Double
+    /// Fewest words that earn full fluency credit.
+    public let minimumWords: Int
     /// The words that count as known (the corpus's vocabulary, lower-cased).
     public let knownWords: Set<String>
 
     /// - Parameters:
     ///   - corpus: texts whose words are the known vocabulary (the training corpus).
     ///   - minimumCount: a word must occur this often in `corpus` to be known.
-    public init(corpus: [String], minimumCount: Int = 2, fluencyWeight: Double = 1) {
+    ///   - fluencyWeight: weight of the fluency term.
+    ///   - minimumWords: fewest words that earn full fluency credit.
+    public init(corpus: [String], minimumCount: Int = 2, fluencyWeight: Double = 1, minimumWords: Int = 5) {
         var counts: [String: Int] = [:]
         for line in corpus { for word in Self.words(line) { counts[word, default: 0] += 1 } }
         knownWords = Set(counts.filter { $0.value >= minimumCount }.keys)
         self.fluencyWeight = fluencyWeight
+        self.minimumWords = minimumWords
     }
 
+    /// Scores every sample (see the type's description).
     public func score(_ samples: [Sample]) throws -> RewardScores {
         RewardScores(terminal: samples.map { Optional(gold($0.completion)) })
     }
@@ -40,7 +49,7 @@ public final class SentimentLexiconReward: RewardFunction {
         let words = Self.words(text)
         guard !words.isEmpty else { return 0 }
         let sentiment = words.reduce(0) { $0 + (Self.valence[$1] ?? 0) }
-        let known = Double(words.filter { knownWords.contains($0) }.count) / Double(words.count)
+        let known = Double(words.filter { knownWords.contains($0) }.count) / Double(max(words.count, minimumWords))
         return sentiment + fluencyWeight * known
     }
 

@@ -17,6 +17,7 @@ public final class ConstitutionJudge: Labeller {
         /// Its weight in a vote, or its relative chance of being drawn.
         public var weight: Double
 
+        /// A principle applied by `judge`.
         public init(_ text: String, judge: any Labeller, weight: Double = 1) {
             self.text = text
             self.judge = judge
@@ -38,11 +39,15 @@ public final class ConstitutionJudge: Labeller {
         case vote
     }
 
+    /// Recorded as the labeller of its records.
     public let name: String
+    /// The constitution.
     public let principles: [Principle]
+    /// How the principles are combined.
     public let mode: Mode
     private var generator: RandomGenerator
 
+    /// A judge of `principles`; `seed` draws the principles.
     public init(name: String = "constitution", principles: [Principle], mode: Mode = .samplePrinciple, seed: UInt64 = 0) {
         precondition(!principles.isEmpty && principles.allSatisfy { $0.weight > 0 },
                      "ConstitutionJudge needs principles with positive weights")
@@ -52,6 +57,7 @@ public final class ConstitutionJudge: Labeller {
         generator = RandomGenerator(seed: seed)
     }
 
+    /// One label (or nil) per query; see the type's description.
     public func label(_ queries: [PreferenceQuery]) throws -> [PreferenceLabel?] {
         switch mode {
         case .samplePrinciple:

@@ -13,9 +13,13 @@ import GenRLRewards
 /// with it; a `null` score means the judge abstains on that query. A principle for the
 /// judge (a constitution's) is passed through the process's arguments or environment.
 public final class ExternalJudge: Labeller {
+    /// Recorded as the labeller of its records (the scorer's name).
     public let name: String
+    /// The process.
     public let scorer: ExternalScorer
+    /// Scores within this distance of the best are tied with it.
     public let tieMargin: Double
+    /// Answer with a ranking in tiers rather than the best completion.
     public let answersWithRanking: Bool
 
     /// Starts the judge process.
@@ -26,6 +30,7 @@ public final class ExternalJudge: Labeller {
         self.answersWithRanking = answersWithRanking
     }
 
+    /// One label (or nil) per query; see the type's description.
     public func label(_ queries: [PreferenceQuery]) throws -> [PreferenceLabel?] {
         try queries.map { query in
             let scores = try scorer.score(prompts: Array(repeating: query.prompt, count: query.completions.count),

@@ -45,6 +45,7 @@ public final class LabellerPanel {
     public let labelsPerQuery: Int
     private var generator: RandomGenerator
 
+    /// A panel whose members label `labelsPerQuery` of each query, drawn with `seed`.
     public init(members: [any Labeller], labelsPerQuery: Int, seed: UInt64) {
         precondition(!members.isEmpty && (1...members.count).contains(labelsPerQuery),
                      "LabellerPanel: labelsPerQuery must be in 1...\(members.count)")

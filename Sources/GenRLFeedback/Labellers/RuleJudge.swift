@@ -11,22 +11,28 @@ import GenRLRewards
 public final class RuleJudge: Labeller {
     /// One weighted rule.
     public struct Rule {
+        /// The rule.
         public var reward: any RewardFunction
+        /// Its weight in the sum.
         public var weight: Double
 
+        /// A rule with a weight.
         public init(_ reward: any RewardFunction, weight: Double = 1) {
             self.reward = reward
             self.weight = weight
         }
     }
 
+    /// Recorded as the labeller of its records.
     public let name: String
+    /// The weighted rules.
     public let rules: [Rule]
     /// Sums within this distance are tied (default 0: only exact equality).
     public let tieMargin: Double
     /// Answer with a ranking in tiers rather than the best completion.
     public let answersWithRanking: Bool
 
+    /// A judge of `rules`.
     public init(name: String = "rules", rules: [Rule], tieMargin: Double = 0, answersWithRanking: Bool = false) {
         precondition(!rules.isEmpty, "RuleJudge needs at least one rule")
         self.name = name
@@ -52,6 +58,7 @@ public final class RuleJudge: Labeller {
         return result
     }
 
+    /// One label (or nil) per query; see the type's description.
     public func label(_ queries: [PreferenceQuery]) throws -> [PreferenceLabel?] {
         try judgements(queries).map { RuleJudge.label(fromScores: $0, tieMargin: tieMargin, ranking: answersWithRanking) }
     }

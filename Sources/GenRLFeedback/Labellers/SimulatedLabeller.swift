@@ -33,6 +33,7 @@ public struct SimulatedLabellerConfiguration: Codable, Sendable, Equatable {
     /// Seed of the labeller's noise.
     public var seed: UInt64 = 0
 
+    /// A configuration; every parameter has the default above.
     public init(temperature: Double = 1, flipRate: Double = 0, lengthBias: Double = 0, adversarial: Bool = false,
                 tieMargin: Double = 0, answer: Answer = .choice, seed: UInt64 = 0) {
         self.temperature = temperature
@@ -53,12 +54,15 @@ public struct SimulatedLabellerConfiguration: Codable, Sendable, Equatable {
 /// its answer a Plackett–Luce draw with weights exp(u/T) (Bradley–Terry for a pair),
 /// reversed with probability `flipRate`; perceived rewards within `tieMargin` are a tie.
 public final class SimulatedLabeller: Labeller {
+    /// Recorded as the labeller of its records.
     public let name: String
     /// The hidden gold reward.
     public let gold: any RewardFunction
+    /// How it answers.
     public let configuration: SimulatedLabellerConfiguration
     private var generator: RandomGenerator
 
+    /// A labeller that judges by `gold`.
     public init(name: String = "simulated", gold: any RewardFunction, configuration: SimulatedLabellerConfiguration = .init()) {
         precondition(configuration.temperature >= 0 && (0...1).contains(configuration.flipRate) && configuration.tieMargin >= 0,
                      "SimulatedLabeller: temperature and tie margin must be ≥ 0, flip rate in [0, 1]")
@@ -68,6 +72,7 @@ public final class SimulatedLabeller: Labeller {
         generator = RandomGenerator(seed: configuration.seed)
     }
 
+    /// One label (or nil) per query; see the type's description.
     public func label(_ queries: [PreferenceQuery]) throws -> [PreferenceLabel?] {
         let perceived = try perceivedRewards(queries)
         return perceived.map { u in drawLabel(u) }

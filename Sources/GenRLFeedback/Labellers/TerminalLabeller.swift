@@ -18,6 +18,7 @@ import Foundation
 /// afterwards, also when the input closes. Control characters in prompts and completions
 /// are shown escaped, so a completion cannot drive the terminal.
 public final class TerminalLabeller: Labeller {
+    /// `terminal:<person>`, recorded as the labeller of its records.
     public let name: String
     /// Where keys are read from; must be a terminal.
     public let inputDescriptor: Int32
@@ -33,6 +34,7 @@ public final class TerminalLabeller: Labeller {
         self.outputDescriptor = outputDescriptor
     }
 
+    /// One label (or nil) per query; see the type's description.
     public func label(_ queries: [PreferenceQuery]) throws -> [PreferenceLabel?] {
         didQuit = false
         guard isatty(inputDescriptor) == 1 else { throw FeedbackError.terminal(reason: "input descriptor \(inputDescriptor) is not a terminal") }

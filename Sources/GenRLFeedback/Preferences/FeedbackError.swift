@@ -19,6 +19,7 @@ public enum FeedbackError: Error, CustomStringConvertible {
     /// A configuration value is out of range.
     case invalidConfiguration(String)
 
+    /// A message naming what is at fault.
     public var description: String {
         switch self {
         case .invalidRecord(let index, let reason): "preference record \(index) of the batch: \(reason) (nothing was written)"

@@ -88,6 +88,7 @@ public enum PreferenceLabel: Sendable, Equatable, Hashable {
 extension PreferenceLabel: Codable {
     private enum Keys: String, CodingKey { case choice, tie, ranking }
 
+    /// Reads the JSON form shown above.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: Keys.self)
         let present = container.allKeys
@@ -106,6 +107,7 @@ extension PreferenceLabel: Codable {
         }
     }
 
+    /// Writes the JSON form shown above.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: Keys.self)
         switch self {
@@ -123,6 +125,7 @@ public enum PreferenceLabelError: Error, CustomStringConvertible, Equatable {
     case emptyTier
     case incompleteRanking([[Int]], completionCount: Int)
 
+    /// A message naming what is at fault.
     public var description: String {
         switch self {
         case .tooFewCompletions(let count): "a comparison needs at least 2 completions, found \(count)"

@@ -18,6 +18,7 @@ public struct PreferenceRecord: Sendable, Equatable, Codable {
     /// Free-form annotations: the query round, the strategy that chose the query, ...
     public var metadata: [String: String]
 
+    /// A record; `id` is set by the store.
     public init(id: Int64? = nil, prompt: String, completions: [String], label: PreferenceLabel, labeller: String,
                 labelledAt: Date, metadata: [String: String] = [:]) {
         self.id = id
@@ -54,18 +55,23 @@ public struct PreferenceRecord: Sendable, Equatable, Codable {
 
 /// Identifies a comparison: the prompt and the sorted completions.
 public struct ComparisonKey: Hashable, Sendable {
+    /// The prompt.
     public let prompt: String
+    /// The completions, sorted.
     public let completions: [String]
 }
 
 /// A comparison to be labelled: the prompt and its completions, in the order the
 /// labeller sees them.
 public struct PreferenceQuery: Sendable, Equatable {
+    /// The prompt.
     public var prompt: String
+    /// The completions, in the order shown.
     public var completions: [String]
     /// Carried into the stored record's metadata.
     public var metadata: [String: String]
 
+    /// A query.
     public init(prompt: String, completions: [String], metadata: [String: String] = [:]) {
         self.prompt = prompt
         self.completions = completions

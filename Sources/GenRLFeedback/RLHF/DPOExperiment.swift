@@ -23,7 +23,7 @@ public struct DPOExperimentConfiguration: Codable, Sendable, Equatable {
     /// The simulated labeller.
     public var labeller = SimulatedLabellerConfiguration(temperature: 0.5, seed: 1)
     /// Labelled pairs (sampled from the pretrained model, as in Rafailov et al. 2023).
-    public var comparisons = 1000
+    public var comparisons = 2000
     /// DPO or IPO.
     public var loss = DirectPreferenceLoss.dpo
     /// DPO's settings (used when `loss` is dpo).
@@ -49,21 +49,31 @@ public struct DPOExperimentConfiguration: Codable, Sendable, Equatable {
     /// Seed of sampling, the pairs and the batch order.
     public var seed: UInt64 = 0
 
+    /// The defaults (the values above).
     public init() {}
 }
 
 /// What a DPO or IPO run reached.
 public struct DPOSummary: Codable, Sendable {
+    /// "dpo" or "ipo".
     public var loss: String
+    /// Gold reward of the pretrained model on the evaluation prompts.
     public var initialGold: Double
+    /// Gold reward after training.
     public var finalGold: Double
+    /// Exact KL(π ‖ π_ref) per sequence after training, nats.
     public var finalKL: Double
+    /// Preference pairs trained on.
     public var pairs: Int
+    /// Share of training pairs whose implicit reward orders them as labelled, last 10 steps.
     public var finalImplicitRewardAccuracy: Double
+    /// Wall-clock seconds of the run.
     public var seconds: Double
 }
 
+/// Runs the DPO/IPO experiment.
 public enum DPOExperiment {
+    /// Runs the experiment described by `configuration`, writes its files and returns the summary; `log` receives progress lines.
     public static func run(_ configuration: DPOExperimentConfiguration, log: @escaping (String) -> Void = { print($0) }) throws -> DPOSummary {
         let start = Date()
         let output = URL(fileURLWithPath: configuration.output)
@@ -103,12 +113,16 @@ public enum DPOExperiment {
                                      printInterval: configuration.evaluationInterval,
                                      printedKeys: ["losses/\(configuration.loss.rawValue)", "rewards/accuracy", "eval/gold_mean", "eval/kl"], printer: log)
         let initial = try watch.evaluate()
+        let initialSamples = watch.lastEvaluation
         try metrics.log(step: 0, metrics: initial)
         let trainer = Trainer(algorithm: watch, callbacks: [metrics])
         try trainer.run(iterations: configuration.iterations)
-        let final = configuration.iterations % configuration.evaluationInterval == 0
-            ? metrics.rows.last! : try watch.evaluate()
-        if configuration.iterations % configuration.evaluationInterval != 0 { try metrics.log(step: trainer.step, metrics: final) }
+        let final = try watch.evaluate()
+        try metrics.log(step: trainer.step, metrics: final)
+        try ExperimentFiles.writeJSONLines(initialSamples, to: output.appendingPathComponent("samples_initial.jsonl"))
+        try ExperimentFiles.writeJSONLines(watch.lastEvaluation, to: output.appendingPathComponent("samples_final.jsonl"))
+        try ModelDirectory.save(model: policyModel, configuration: try ModelDirectory.configuration(in: pretrained),
+                                tokenizer: tokenizer, to: output.appendingPathComponent("policy"))
 
         let accuracy = metrics.series("rewards/accuracy").suffix(10).map(\.value)
         let summary = DPOSummary(loss: configuration.loss.rawValue, initialGold: initial["eval/gold_mean"] ?? 0,

@@ -20,7 +20,9 @@ import GenRLTensor
 /// The gold reward is only ever called on samples after they are generated; the policy
 /// and its update never see it.
 public final class GoldRewardWatch: PolicyGradientAlgorithm {
+    /// The watched algorithm.
     public let inner: any PolicyGradientAlgorithm
+    /// The gold reward.
     public let gold: any RewardFunction
     /// A learned reward to report beside the gold one on evaluation rollouts (nil: none).
     public let learned: (any RewardFunction)?
@@ -28,9 +30,12 @@ public final class GoldRewardWatch: PolicyGradientAlgorithm {
     public let evaluationPrompts: [Prompt]?
     /// Iterations between evaluation rollouts (and one before the first iteration).
     public let evaluationInterval: Int
+    /// The samples of the last evaluation rollout with their rewards.
+    public private(set) var lastEvaluation: [EvaluatedSample] = []
     private var iterations = 0
     private var generator: RandomGenerator
 
+    /// Watches `inner` with `gold`; `seed` draws the evaluation samples.
     public init(_ inner: any PolicyGradientAlgorithm, gold: any RewardFunction, learned: (any RewardFunction)? = nil,
                 evaluationPrompts: [Prompt]? = nil, evaluationInterval: Int = 10, seed: UInt64 = 0) {
         precondition(evaluationInterval > 0, "GoldRewardWatch: evaluationInterval must be positive")
@@ -42,9 +47,12 @@ public final class GoldRewardWatch: PolicyGradientAlgorithm {
         generator = RandomGenerator(seed: seed)
     }
 
+    /// The wrapped algorithm's name.
     public var name: String { inner.name }
+    /// The wrapped algorithm's parts.
     public var setup: TrainingSetup { inner.setup }
 
+    /// One optimizer step on the next minibatch of pairs.
     public func iterate() throws -> IterationReport {
         var report = try inner.iterate()
         iterations += 1
@@ -68,9 +76,16 @@ public final class GoldRewardWatch: PolicyGradientAlgorithm {
         let rollout = try setup.collector.collect(policy: setup.policy, reference: setup.reference, reward: gold,
                                                   prompts: prompts, generator: &generator)
         var metrics: [String: Double] = [:]
-        metrics["eval/gold_mean"] = Self.statistics(rollout.scores.terminal.compactMap { $0 }).mean
+        let goldScores = rollout.scores.terminal.map { $0 ?? .nan }
+        metrics["eval/gold_mean"] = Self.statistics(goldScores.filter { !$0.isNaN }).mean
+        var learnedScores: [Double?] = Array(repeating: nil, count: rollout.samples.count)
         if let learned {
-            metrics["eval/learned_mean"] = Self.statistics(try learned.checkedScore(rollout.samples).terminal.compactMap { $0 }).mean
+            learnedScores = try learned.checkedScore(rollout.samples).terminal
+            metrics["eval/learned_mean"] = Self.statistics(learnedScores.compactMap { $0 }).mean
+        }
+        lastEvaluation = rollout.samples.indices.map { i in
+            EvaluatedSample(prompt: rollout.samples[i].prompt, completion: rollout.samples[i].completion, gold: goldScores[i],
+                            learned: learnedScores[i])
         }
         if setup.reference != nil {
             let kl = rollout.sequenceKL.scalars.map(Double.init)
@@ -81,7 +96,9 @@ public final class GoldRewardWatch: PolicyGradientAlgorithm {
         return metrics
     }
 
+    /// The wrapped algorithm's checkpoint state.
     public func checkpointState() -> [String: [Double]] { inner.checkpointState() }
+    /// Restores the wrapped algorithm's checkpoint state.
     public func restore(checkpointState: [String: [Double]]) throws { try inner.restore(checkpointState: checkpointState) }
 
     static func statistics(_ values: [Double]) -> (mean: Double, std: Double) {
@@ -89,4 +106,16 @@ public final class GoldRewardWatch: PolicyGradientAlgorithm {
         let mean = values.reduce(0, +) / Double(values.count)
         return (mean, (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count)).squareRoot())
     }
+}
+
+/// A sample of an evaluation rollout with its gold and learned rewards.
+public struct EvaluatedSample: Codable, Sendable, Equatable {
+    /// The prompt.
+    public var prompt: String
+    /// The completion.
+    public var completion: String
+    /// Its gold reward.
+    public var gold: Double
+    /// Its learned reward, when one was given.
+    public var learned: Double?
 }

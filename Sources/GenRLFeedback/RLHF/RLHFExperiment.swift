@@ -9,17 +9,16 @@ import GenRLTensor
 public struct RewardModelSettings: Codable, Sendable, Equatable {
     /// Members of the ensemble (Christiano et al. 2017: 3).
     public var ensembleSize = 3
-    /// How each member is trained.
-    public var training: RewardModelTrainingConfiguration = {
-        var configuration = RewardModelTrainingConfiguration()
-        configuration.epochs = 2
-        return configuration
-    }()
+    /// How each member is trained (one epoch, as Ouyang et al. 2022).
+    public var training = RewardModelTrainingConfiguration()
     /// Weight of the members' standard deviation subtracted from the reward (0: none).
     public var uncertaintyPenalty: Float = 0
-    /// Where each member reads its reward from its value head.
-    public var pooling = RewardModel.Pooling.lastToken
+    /// Where each member reads its reward from its value head (the papers: the last token;
+    /// the mean over the completion learns faster on small recurrent backbones, see
+    /// docs/preferences.md).
+    public var pooling = RewardModel.Pooling.completionMean
 
+    /// The defaults (the values above).
     public init() {}
 }
 
@@ -30,16 +29,17 @@ public struct OnlineQueryingSettings: Codable, Sendable, Equatable {
     /// Query during training (false: offline RLHF, all labels collected first).
     public var enabled = false
     /// PPO iterations between query rounds.
-    public var queryInterval = 10
+    public var queryInterval = 20
     /// Candidate pairs sampled from the policy per round.
-    public var candidatesPerRound = 256
+    public var candidatesPerRound = 512
     /// Pairs sent to the labeller per round.
-    public var queriesPerRound = 64
+    public var queriesPerRound = 200
     /// How the pairs are picked among the candidates.
     public var selection = QuerySelection.ensembleDisagreement
     /// Reward-model epochs over all labels after each round.
     public var rewardModelEpochs = 1
 
+    /// The defaults (the values above).
     public init() {}
 }
 
@@ -57,19 +57,27 @@ public struct RLHFConfiguration: Codable, Sendable, Equatable {
     /// The simulated labeller.
     public var labeller = SimulatedLabellerConfiguration(temperature: 0.5, seed: 1)
     /// Pairs labelled before PPO starts.
-    public var initialComparisons = 1000
+    public var initialComparisons = 2000
     /// The reward model.
     public var rewardModel = RewardModelSettings()
-    /// PPO (Ziegler et al. 2019 settings where they apply).
+    /// PPO. The KL to the reference enters as a differentiable loss term β·mean exact KL
+    /// (`kl_placement = "loss"`): the exact KL as a per-token *reward* does not depend on
+    /// the action taken, so it gives no gradient toward the reference (see
+    /// docs/preferences.md); with `kl_estimator = "k1"` the reward placement of Ziegler et
+    /// al. (2019) works as in the paper.
     public var ppo: PPO.Configuration = {
         var configuration = PPO.Configuration()
         configuration.batchSize = 32
         configuration.minibatchSize = 8
-        configuration.klCoefficient = 0.05
+        configuration.klCoefficient = 0.2
+        configuration.klPlacement = .loss
         return configuration
     }()
+    /// How the rollouts' per-token KL is computed (the reward penalty when the KL is
+    /// placed in the reward).
+    public var klEstimator = KLEstimator.exact
     /// Adam's learning rate for the policy.
-    public var learningRate: Float = 3e-4
+    public var learningRate: Float = 1e-4
     /// PPO iterations.
     public var iterations = 100
     /// Online querying (off by default: offline RLHF).
@@ -81,6 +89,7 @@ public struct RLHFConfiguration: Codable, Sendable, Equatable {
     /// Seed of sampling, the labeller's pairs and PPO.
     public var seed: UInt64 = 0
 
+    /// The defaults (the values above).
     public init() {}
 }
 
@@ -94,6 +103,7 @@ public struct RLHFSummary: Codable, Sendable {
     public var finalKL: Double
     /// The normalised learned reward on the evaluation prompts, before and after.
     public var initialLearned: Double
+    /// The normalised learned reward after training.
     public var finalLearned: Double
     /// Labels used.
     public var labels: Int
@@ -105,6 +115,7 @@ public struct RLHFSummary: Codable, Sendable {
 
 /// Runs the RLHF loop, offline or online (`RLHFConfiguration.online`).
 public enum RLHFExperiment {
+    /// Runs the experiment described by `configuration`, writes its files and returns the summary; `log` receives progress lines.
     public static func run(_ configuration: RLHFConfiguration, log: @escaping (String) -> Void = { print($0) }) throws -> RLHFSummary {
         let start = Date()
         let output = URL(fileURLWithPath: configuration.output)
@@ -122,7 +133,8 @@ public enum RLHFExperiment {
         let trainingPrompts = task.prompts(task.trainingPromptTexts, tokenizer: tokenizer)
         let setup = TrainingSetup(policy: policy, reference: reference, reward: learned,
                                   prompts: PromptSource(prompts: trainingPrompts, seed: configuration.seed),
-                                  optimizer: Adam(learningRate: configuration.learningRate), seed: configuration.seed &+ 1)
+                                  optimizer: Adam(learningRate: configuration.learningRate), seed: configuration.seed &+ 1,
+                                  klEstimator: configuration.klEstimator)
         let evaluationPrompts = task.prompts(Array(task.evaluationPromptTexts.prefix(configuration.evaluationPrompts)),
                                              tokenizer: tokenizer)
         let watch = GoldRewardWatch(PPO(setup: setup, configuration: configuration.ppo), gold: task.gold, learned: learned,
@@ -157,10 +169,15 @@ public enum RLHFExperiment {
             record.completions.map { Sample(index: 0, prompt: record.prompt, completion: $0) }
         })
         let initial = try watch.evaluate()
+        let initialSamples = watch.lastEvaluation
         try metrics.log(step: 0, metrics: initial.merging(trainMetrics) { a, _ in a })
         try loop.run(iterations: configuration.iterations)
         let final = try watch.evaluate()
         try metrics.log(step: loop.trainer.step, metrics: final)
+        try ExperimentFiles.writeJSONLines(initialSamples, to: output.appendingPathComponent("samples_initial.jsonl"))
+        try ExperimentFiles.writeJSONLines(watch.lastEvaluation, to: output.appendingPathComponent("samples_final.jsonl"))
+        try ModelDirectory.save(model: policyModel, configuration: try ModelDirectory.configuration(in: pretrained).withValueHead(true),
+                                tokenizer: tokenizer, to: output.appendingPathComponent("policy"))
 
         let summary = RLHFSummary(initialGold: initial["eval/gold_mean"] ?? 0, finalGold: final["eval/gold_mean"] ?? 0,
                                   finalKL: final["eval/kl"] ?? 0, initialLearned: initial["eval/learned_mean"] ?? 0,

@@ -36,6 +36,7 @@ public final class RLHFLoop {
     private var generator: RandomGenerator
     private var round = 0
 
+    /// A loop over these parts; `seed` draws candidate pairs and random selections.
     public init(algorithm: any PolicyGradientAlgorithm, labeller: any Labeller, store: PreferenceStore,
                 rewardModelTrainer: RewardModelTrainer, online: OnlineQueryingSettings, candidatePrompts: [Prompt],
                 callbacks: [any TrainingCallback] = [], seed: UInt64) {

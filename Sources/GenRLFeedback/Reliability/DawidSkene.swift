@@ -20,10 +20,14 @@ import Foundation
 public enum DawidSkene {
     /// One label: labeller `labeller` put item `item` in `category`.
     public struct Annotation: Sendable, Equatable {
+        /// Index of the item.
         public var item: Int
+        /// Index of the labeller.
         public var labeller: Int
+        /// The category answered.
         public var category: Int
 
+        /// An annotation.
         public init(item: Int, labeller: Int, category: Int) {
             self.item = item
             self.labeller = labeller
@@ -42,6 +46,7 @@ public enum DawidSkene {
         /// One accuracy per labeller instead of a full confusion matrix.
         public var oneCoin = true
 
+        /// The defaults (the values above).
         public init() {}
     }
 

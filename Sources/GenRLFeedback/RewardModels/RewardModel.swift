@@ -26,7 +26,9 @@ public final class RewardModel {
 
     /// A completion as the model reads it: the tokens and where the completion starts.
     public struct EncodedText: Sendable, Equatable {
+        /// `<bos>` prompt completion `<eos>`.
         public var tokens: [Int]
+        /// Index of the completion's first token.
         public var completionStart: Int
     }
 
@@ -37,6 +39,7 @@ public final class RewardModel {
     /// How the reward is read.
     public let pooling: Pooling
 
+    /// A reward model on `backbone` (which must have a value head).
     public init(backbone: any LanguageModel, tokenizer: any Tokenizer, pooling: Pooling = .lastToken) {
         precondition(backbone.hasValueHead, "RewardModel needs a backbone with a value head")
         self.backbone = backbone

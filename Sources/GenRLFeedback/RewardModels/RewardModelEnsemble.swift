@@ -9,8 +9,10 @@ import GenRLTensor
 /// querying asks about (Christiano et al. 2017 query the pairs on which an ensemble's
 /// predictions vary most).
 public final class RewardModelEnsemble {
+    /// The members.
     public let members: [RewardModel]
 
+    /// An ensemble of `members`.
     public init(members: [RewardModel]) {
         precondition(!members.isEmpty, "RewardModelEnsemble needs at least one member")
         self.members = members
@@ -74,13 +76,16 @@ public final class RewardModelEnsemble {
 /// the policy's starting samples have mean 0 and standard deviation 1 (Ziegler et al.
 /// 2019 normalise their reward model this way).
 public final class RewardModelReward: RewardFunction {
+    /// The reward's name in metrics.
     public let name: String
+    /// The ensemble.
     public let ensemble: RewardModelEnsemble
     /// Weight of the members' standard deviation subtracted from their mean (0: none).
     public var uncertaintyPenalty: Float
     /// (shift, scale): the reward is (r − shift)/scale.
     public var normalization: (shift: Float, scale: Float) = (0, 1)
 
+    /// The reward of `ensemble`.
     public init(name: String = "reward_model", ensemble: RewardModelEnsemble, uncertaintyPenalty: Float = 0) {
         self.name = name
         self.ensemble = ensemble
@@ -101,6 +106,7 @@ public final class RewardModelReward: RewardFunction {
         normalization = (mean, max(variance.squareRoot(), 1e-6))
     }
 
+    /// Scores every sample (see the type's description).
     public func score(_ samples: [Sample]) throws -> RewardScores {
         RewardScores(terminal: rawRewards(samples).map { Double(($0 - normalization.shift) / normalization.scale) })
     }

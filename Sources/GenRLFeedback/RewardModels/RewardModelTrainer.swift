@@ -4,8 +4,11 @@ import GenRLTensor
 /// One training example for a reward model: a comparison, its label, and how much it
 /// counts.
 public struct PreferenceExample: Sendable, Equatable {
+    /// The prompt.
     public var prompt: String
+    /// The completions compared.
     public var completions: [String]
+    /// The label.
     public var label: PreferenceLabel
     /// For pairs: the probability that completion 0 is preferred, replacing the label's
     /// 1, 0 or ½ (aggregated labels, Dawid–Skene posteriors). Nil: from the label.
@@ -13,6 +16,7 @@ public struct PreferenceExample: Sendable, Equatable {
     /// The example's weight in the loss (labeller reliability; default 1).
     public var weight: Double
 
+    /// An example.
     public init(prompt: String, completions: [String], label: PreferenceLabel, targetProbability: Double? = nil,
                 weight: Double = 1) {
         self.prompt = prompt
@@ -47,6 +51,7 @@ public struct RewardModelTrainingConfiguration: Codable, Sendable, Equatable {
     /// Seed of resampling and batch order.
     public var seed: UInt64 = 0
 
+    /// The defaults (the values above).
     public init() {}
 }
 
@@ -55,14 +60,17 @@ public struct RewardModelTrainingConfiguration: Codable, Sendable, Equatable {
 /// example's loss multiplied by its weight, the batch loss Σwᵢℓᵢ / Σwᵢ. Each member keeps
 /// its own optimizer across calls, so online training continues where it stopped.
 public final class RewardModelTrainer {
+    /// The ensemble trained.
     public let ensemble: RewardModelEnsemble
+    /// The settings.
     public let configuration: RewardModelTrainingConfiguration
     /// One optimizer per member.
     public let optimizers: [any Optimizer]
     private var generator: RandomGenerator
-    /// Optimizer steps taken, per member.
+    /// Optimizer steps taken by each member so far.
     public private(set) var steps: Int = 0
 
+    /// A trainer of `ensemble`'s members.
     public init(ensemble: RewardModelEnsemble, configuration: RewardModelTrainingConfiguration = .init()) {
         self.ensemble = ensemble
         self.configuration = configuration
@@ -104,6 +112,7 @@ public final class RewardModelTrainer {
                     }
                     let clipped = configuration.maxGradientNorm.map { gradients.clippedByGlobalNorm($0).gradients } ?? gradients
                     optimizers[member].update(model.backbone, gradients: clipped)
+                    if member == 0 { steps += 1 }
                     epochLoss += Double(loss.item)
                     epochAccuracy += accuracy
                     batches += 1
@@ -113,7 +122,6 @@ public final class RewardModelTrainer {
             lossTotal += epochLoss / Double(max(batches, 1))
             accuracyTotal += epochAccuracy / Double(max(batches, 1))
         }
-        steps += 1
         let members = Double(ensemble.members.count)
         return ["reward_model/loss": lossTotal / members, "reward_model/train_accuracy": accuracyTotal / members]
     }
