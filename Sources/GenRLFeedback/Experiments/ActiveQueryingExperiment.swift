@@ -79,7 +79,8 @@ public struct ActiveQueryingSummary: Codable, Sendable {
 
 /// Runs the active-querying comparison (see `ActiveQueryingConfiguration`).
 public enum ActiveQueryingExperiment {
-    /// Runs the experiment described by `configuration`, writes its files and returns the summary; `log` receives progress lines.
+    /// Runs the experiment described by `configuration`, writes its files and returns the
+    /// summary; `log` receives progress lines.
     public static func run(_ configuration: ActiveQueryingConfiguration,
                            log: (String) -> Void = { print($0) }) throws -> ActiveQueryingSummary {
         let start = Date()

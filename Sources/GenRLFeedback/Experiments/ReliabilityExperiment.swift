@@ -86,7 +86,8 @@ public struct ReliabilitySummary: Codable, Sendable {
 
 /// Runs the reliability comparison (see `ReliabilityExperimentConfiguration`).
 public enum ReliabilityExperiment {
-    /// Runs the experiment described by `configuration`, writes its files and returns the summary; `log` receives progress lines.
+    /// Runs the experiment described by `configuration`, writes its files and returns the
+    /// summary; `log` receives progress lines.
     public static func run(_ configuration: ReliabilityExperimentConfiguration,
                            log: (String) -> Void = { print($0) }) throws -> ReliabilitySummary {
         let start = Date()

@@ -44,7 +44,8 @@ public struct RewardModelExperimentSummary: Codable, Sendable {
 
 /// Runs the reward-model accuracy experiment.
 public enum RewardModelExperiment {
-    /// Runs the experiment described by `configuration`, writes its files and returns the summary; `log` receives progress lines.
+    /// Runs the experiment described by `configuration`, writes its files and returns the
+    /// summary; `log` receives progress lines.
     public static func run(_ configuration: RewardModelExperimentConfiguration,
                            log: (String) -> Void = { print($0) }) throws -> RewardModelExperimentSummary {
         let start = Date()

@@ -73,7 +73,8 @@ public struct DPOSummary: Codable, Sendable {
 
 /// Runs the DPO/IPO experiment.
 public enum DPOExperiment {
-    /// Runs the experiment described by `configuration`, writes its files and returns the summary; `log` receives progress lines.
+    /// Runs the experiment described by `configuration`, writes its files and returns the
+    /// summary; `log` receives progress lines.
     public static func run(_ configuration: DPOExperimentConfiguration, log: @escaping (String) -> Void = { print($0) }) throws -> DPOSummary {
         let start = Date()
         let output = URL(fileURLWithPath: configuration.output)

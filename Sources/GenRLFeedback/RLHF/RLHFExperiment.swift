@@ -97,11 +97,11 @@ public struct RLHFConfiguration: Codable, Sendable, Equatable {
 public struct RLHFSummary: Codable, Sendable {
     /// Gold reward of the pretrained policy on the evaluation prompts.
     public var initialGold: Double
-    /// Gold reward after training, and the best seen at an evaluation.
+    /// Gold reward after training.
     public var finalGold: Double
     /// Exact summed KL(π ‖ π_ref) per sequence after training (nats).
     public var finalKL: Double
-    /// The normalised learned reward on the evaluation prompts, before and after.
+    /// The normalised learned reward on the evaluation prompts before training.
     public var initialLearned: Double
     /// The normalised learned reward after training.
     public var finalLearned: Double
@@ -115,7 +115,8 @@ public struct RLHFSummary: Codable, Sendable {
 
 /// Runs the RLHF loop, offline or online (`RLHFConfiguration.online`).
 public enum RLHFExperiment {
-    /// Runs the experiment described by `configuration`, writes its files and returns the summary; `log` receives progress lines.
+    /// Runs the experiment described by `configuration`, writes its files and returns the
+    /// summary; `log` receives progress lines.
     public static func run(_ configuration: RLHFConfiguration, log: @escaping (String) -> Void = { print($0) }) throws -> RLHFSummary {
         let start = Date()
         let output = URL(fileURLWithPath: configuration.output)
