@@ -24,12 +24,15 @@ let package = Package(
         .library(name: "GenRLModels", targets: ["GenRLModels"]),
         .library(name: "GenRLRewards", targets: ["GenRLRewards"]),
         .library(name: "GenRLRL", targets: ["GenRLRL"]),
+        .library(name: "GenRLFeedback", targets: ["GenRLFeedback"]),
         .library(name: "GenRLRuns", targets: ["GenRLRuns"]),
         .executable(name: "genrl", targets: ["genrl"]),
+        .executable(name: "genrl-preferences", targets: ["genrl-preferences"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", exact: "0.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", exact: "7.10.0"),
     ],
     targets: [
         // MARK: Libraries, in dependency order
@@ -38,6 +41,8 @@ let package = Package(
         .target(name: "GenRLModels", dependencies: ["GenRLNN"], swiftSettings: kernelSettings),
         .target(name: "GenRLRewards", dependencies: ["GenRLModels"], swiftSettings: kernelSettings),
         .target(name: "GenRLRL", dependencies: ["GenRLRewards"], swiftSettings: kernelSettings),
+        .target(name: "GenRLFeedback", dependencies: ["GenRLRL", .product(name: "GRDB", package: "GRDB.swift")],
+                swiftSettings: kernelSettings),
         .target(name: "GenRLRuns", dependencies: ["GenRLRL", .product(name: "TOMLKit", package: "TOMLKit")],
                 swiftSettings: kernelSettings),
         .target(name: "GenRLBenchmarks", dependencies: ["GenRLRL"], swiftSettings: kernelSettings),
@@ -52,6 +57,13 @@ let package = Package(
         .executableTarget(name: "seqgan-run", dependencies: ["GenRLRL", .product(name: "TOMLKit", package: "TOMLKit")],
                           swiftSettings: kernelSettings),
 
+        /// The preference-learning experiments (RLHF, DPO, reward models, active querying,
+        /// labeller reliability, terminal labelling) until `genrl` takes them over.
+        .executableTarget(name: "genrl-preferences", dependencies: [
+            "GenRLFeedback", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "TOMLKit", package: "TOMLKit"),
+        ]),
+
         // MARK: Tests
         .target(name: "GenRLTestSupport", dependencies: ["GenRLTensor"], path: "Tests/GenRLTestSupport"),
         .testTarget(name: "GenRLTensorTests", dependencies: ["GenRLTensor", "GenRLTestSupport"]),
@@ -59,6 +71,7 @@ let package = Package(
         .testTarget(name: "GenRLModelsTests", dependencies: ["GenRLModels"]),
         .testTarget(name: "GenRLRewardsTests", dependencies: ["GenRLRewards"]),
         .testTarget(name: "GenRLRLTests", dependencies: ["GenRLRL"]),
+        .testTarget(name: "GenRLFeedbackTests", dependencies: ["GenRLFeedback"]),
         .testTarget(name: "GenRLRunsTests", dependencies: ["GenRLRuns", "RunsTestHelper", "GenRLTestSupport"]),
         .testTarget(name: "GenRLCommandTests", dependencies: ["genrl", "GenRLModels", "GenRLTestSupport"]),
         // A child process for the tests that kill a checkpoint write with SIGKILL, and the

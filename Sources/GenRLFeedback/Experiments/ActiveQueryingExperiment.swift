@@ -1,0 +1,201 @@
+import Foundation
+import GenRLModels
+import GenRLTensor
+
+/// The active-querying experiment of the docs: from one pool of candidate pairs, label
+/// them a round at a time, chosen at random or where the reward-model ensemble disagrees
+/// most, and follow the held-out accuracy against the number of labels.
+///
+/// For a fair comparison, every strategy of one repeat shares the pool, the held-out
+/// pairs, the first (random) labels, the labeller's answers (drawn once for the whole
+/// pool) and the ensemble's initial weights.
+public struct ActiveQueryingConfiguration: Codable, Sendable, Equatable {
+    /// Prompts and the gold reward.
+    public var task = PreferenceTaskConfiguration()
+    /// The pretrained model directory (pairs are sampled from it; backbones start from it).
+    public var pretrained = "runs/preferences/pretrained"
+    /// Where summary.json and curve.svg are written.
+    public var output = "runs/preferences/active_querying"
+    /// The simulated labeller.
+    public var labeller = SimulatedLabellerConfiguration(temperature: 0.5, seed: 1)
+    /// Candidate pairs to choose from.
+    public var poolSize = 3000
+    /// Held-out pairs (from held-out prompts).
+    public var heldOutComparisons = 1000
+    /// Random labels every strategy starts with.
+    public var initialLabels = 100
+    /// Labels added per round.
+    public var labelsPerRound = 100
+    /// Rounds after the first.
+    public var rounds = 8
+    /// The strategies compared.
+    public var strategies: [QuerySelection] = [.random, .ensembleDisagreement]
+    /// The reward-model ensemble; `training.epochs` passes over all labels per round.
+    public var rewardModel: RewardModelSettings = {
+        var settings = RewardModelSettings()
+        settings.training.epochs = 3
+        return settings
+    }()
+    /// Train a fresh ensemble (same initial weights) on all labels each round, so that each
+    /// point of a curve is a reward model trained on that label set alone; false: keep
+    /// training the same ensemble, which revisits the first labels every round and overfits
+    /// them.
+    public var retrainEachRound = true
+    /// Independent repeats (different pools, labels and initial weights).
+    public var repeats = 3
+    /// Seed of the first repeat.
+    public var seed: UInt64 = 0
+
+    /// The defaults (the values above).
+    public init() {}
+}
+
+/// One strategy's curve.
+public struct ActiveQueryingCurve: Codable, Sendable {
+    /// The strategy.
+    public var strategy: QuerySelection
+    /// Labels at each evaluation.
+    public var labels: [Int]
+    /// Held-out accuracy against the gold order, mean over repeats, and its standard error.
+    public var goldAccuracy: [Double]
+    /// Standard error over repeats of `goldAccuracy`.
+    public var goldAccuracyStandardError: [Double]
+    /// Held-out accuracy against fresh noisy labels, mean over repeats.
+    public var labelAccuracy: [Double]
+}
+
+/// What the experiment found.
+public struct ActiveQueryingSummary: Codable, Sendable {
+    /// One curve per strategy, in the configuration's order.
+    public var curves: [ActiveQueryingCurve]
+    /// The mean label ceiling of the held-out pairs.
+    public var labelCeiling: Double
+    /// For each strategy after the first, the labels it needed to reach the first
+    /// strategy's final gold-order accuracy (linear interpolation; nil if never).
+    public var labelsToMatchBaseline: [String: Double?]
+    /// Wall-clock seconds of the run.
+    public var seconds: Double
+}
+
+/// Runs the active-querying comparison (see `ActiveQueryingConfiguration`).
+public enum ActiveQueryingExperiment {
+    /// Runs the experiment described by `configuration`, writes its files and returns the
+    /// summary; `log` receives progress lines.
+    public static func run(_ configuration: ActiveQueryingConfiguration,
+                           log: (String) -> Void = { print($0) }) throws -> ActiveQueryingSummary {
+        let start = Date()
+        let output = URL(fileURLWithPath: configuration.output)
+        let task = try PreferenceTask(configuration: configuration.task)
+        let pretrained = URL(fileURLWithPath: configuration.pretrained)
+        let (model, _, tokenizer) = try ModelDirectory.load(from: pretrained)
+        let strategies = configuration.strategies
+        // accuracy[strategy][repeat][round]
+        var gold = [[[Double]]](repeating: [], count: strategies.count)
+        var labelled = [[[Double]]](repeating: [], count: strategies.count)
+        var ceilings: [Double] = []
+        for repeatIndex in 0..<configuration.repeats {
+            let seed = configuration.seed &+ UInt64(repeatIndex) &* 7919
+            var generator = RandomGenerator(seed: seed)
+            let pool = task.samplePairs(model: model, tokenizer: tokenizer, promptTexts: task.trainingPromptTexts,
+                                        count: configuration.poolSize, generator: &generator)
+            let heldOut = task.samplePairs(model: model, tokenizer: tokenizer, promptTexts: task.evaluationPromptTexts,
+                                           count: configuration.heldOutComparisons, generator: &generator)
+            var labellerConfiguration = configuration.labeller
+            labellerConfiguration.seed = configuration.labeller.seed &+ seed
+            let answers = try SimulatedLabeller(gold: task.gold, configuration: labellerConfiguration).label(pool)
+            let initial = Array(generator.permutation(pool.count).prefix(configuration.initialLabels))
+            for (s, strategy) in strategies.enumerated() {
+                var training = configuration.rewardModel.training
+                training.seed = seed
+                func freshTrainer() throws -> RewardModelTrainer {
+                    let ensemble = try RewardModelEnsemble.loading(from: pretrained, size: configuration.rewardModel.ensembleSize,
+                                                                   seed: seed &+ 100, pooling: configuration.rewardModel.pooling)
+                    return RewardModelTrainer(ensemble: ensemble, configuration: training)
+                }
+                var trainer = try freshTrainer()
+                var chosen = initial, remaining = Set(pool.indices).subtracting(initial)
+                var selectionGenerator = RandomGenerator(seed: seed &+ 1)
+                var goldCurve: [Double] = [], labelCurve: [Double] = []
+                for round in 0...configuration.rounds {
+                    if round > 0 {
+                        let candidates = remaining.sorted()
+                        let picked = strategy.select(configuration.labelsPerRound, from: candidates.map { pool[$0] },
+                                                     ensemble: trainer.ensemble, generator: &selectionGenerator)
+                        for index in picked.map({ candidates[$0] }) {
+                            chosen.append(index)
+                            remaining.remove(index)
+                        }
+                    }
+                    let examples = chosen.compactMap { index in
+                        answers[index].map { PreferenceExample(prompt: pool[index].prompt, completions: pool[index].completions, label: $0) }
+                    }
+                    if round > 0 && configuration.retrainEachRound { trainer = try freshTrainer() }
+                    trainer.train(examples)
+                    let report = try RewardModelAccuracyReport.evaluate(ensemble: trainer.ensemble, heldOut: heldOut, task: task,
+                                                                        labeller: labellerConfiguration)
+                    goldCurve.append(report.goldAccuracy)
+                    labelCurve.append(report.labelAccuracy)
+                    if s == 0 && round == 0 { ceilings.append(report.labelCeiling) }
+                    log(String(format: "repeat %d, %@, %4d labels: accuracy %.3f vs gold order, %.3f vs labels", repeatIndex,
+                               strategy.rawValue, chosen.count, report.goldAccuracy, report.labelAccuracy))
+                }
+                gold[s].append(goldCurve)
+                labelled[s].append(labelCurve)
+            }
+        }
+        let labelCounts = (0...configuration.rounds).map { configuration.initialLabels + $0 * configuration.labelsPerRound }
+        let curves = strategies.indices.map { s in
+            ActiveQueryingCurve(strategy: strategies[s], labels: labelCounts, goldAccuracy: meanOverRepeats(gold[s]),
+                                goldAccuracyStandardError: standardErrorOverRepeats(gold[s]),
+                                labelAccuracy: meanOverRepeats(labelled[s]))
+        }
+        var toMatch: [String: Double?] = [:]
+        if let baseline = curves.first, let target = baseline.goldAccuracy.last {
+            for curve in curves.dropFirst() {
+                toMatch[curve.strategy.rawValue] = labelsToReach(target, labels: curve.labels, accuracy: curve.goldAccuracy)
+            }
+        }
+        let summary = ActiveQueryingSummary(curves: curves, labelCeiling: ceilings.reduce(0, +) / Double(max(ceilings.count, 1)),
+                                            labelsToMatchBaseline: toMatch, seconds: Date().timeIntervalSince(start))
+        try ExperimentFiles.writeJSON(summary, to: output.appendingPathComponent("summary.json"))
+        try chart(summary).write(to: output.appendingPathComponent("curve.svg"))
+        return summary
+    }
+
+    /// Accuracy against the gold order versus labels, one line per strategy.
+    public static func chart(_ summary: ActiveQueryingSummary) -> LineChart {
+        let colors = ["#7f7f7f", "#d62728", "#1f77b4", "#2ca02c"]
+        let series = summary.curves.enumerated().map { i, curve in
+            LineChart.Series(name: curve.strategy.rawValue.replacingOccurrences(of: "_", with: " "),
+                             points: zip(curve.labels, curve.goldAccuracy).map { (Double($0), $1) },
+                             color: colors[i % colors.count], errors: curve.goldAccuracyStandardError, dashed: i == 0)
+        }
+        return LineChart(title: "Reward model: held-out accuracy vs labels", xLabel: "labels",
+                         yLabel: "accuracy against the gold order", series: series)
+    }
+
+    /// The first (interpolated) label count at which `accuracy` reaches `target`.
+    static func labelsToReach(_ target: Double, labels: [Int], accuracy: [Double]) -> Double? {
+        for i in accuracy.indices where accuracy[i] >= target {
+            guard i > 0 else { return Double(labels[0]) }
+            let fraction = (target - accuracy[i - 1]) / (accuracy[i] - accuracy[i - 1])
+            return Double(labels[i - 1]) + fraction * Double(labels[i] - labels[i - 1])
+        }
+        return nil
+    }
+
+    static func meanOverRepeats(_ curves: [[Double]]) -> [Double] {
+        guard let first = curves.first else { return [] }
+        return first.indices.map { i in curves.map { $0[i] }.reduce(0, +) / Double(curves.count) }
+    }
+
+    static func standardErrorOverRepeats(_ curves: [[Double]]) -> [Double] {
+        guard curves.count > 1, let first = curves.first else { return curves.first.map { $0.map { _ in 0 } } ?? [] }
+        return first.indices.map { i in
+            let values = curves.map { $0[i] }
+            let mean = values.reduce(0, +) / Double(values.count)
+            let variance = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count - 1)
+            return (variance / Double(values.count)).squareRoot()
+        }
+    }
+}
