@@ -199,6 +199,28 @@ func logSumExpRow(_ row: UnsafePointer<Float>, count: Int) -> Float {
     return m + Foundation.log(total)
 }
 
+/// Replaces each xᵢ of a row by exp(xᵢ − shift) and returns their sum, vectorised.
+@inline(__always)
+func exponentiateShifted(_ row: UnsafeMutablePointer<Float>, count: Int, shift: Float) -> Float {
+    let s = FloatVector(repeating: shift)
+    var acc = FloatVector()
+    var i = 0
+    while i + 8 <= count {
+        let e = VectorMath.exp(UnsafeRawPointer(row + i).loadUnaligned(as: FloatVector.self) - s)
+        UnsafeMutableRawPointer(row + i).storeBytes(of: e, as: FloatVector.self)
+        acc += e
+        i += 8
+    }
+    if i < count {
+        var v = FloatVector(repeating: -.infinity)
+        for lane in 0..<(count - i) { v[lane] = row[i + lane] }
+        let e = VectorMath.exp(v - s)
+        for lane in 0..<(count - i) { row[i + lane] = e[lane] }
+        acc += e
+    }
+    return acc.sum()
+}
+
 /// Σ exp(x − shift) over a row, vectorised.
 @inline(__always)
 func sumExpShifted(_ row: UnsafePointer<Float>, count: Int, shift: Float) -> Float {
