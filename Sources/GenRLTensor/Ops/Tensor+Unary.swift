@@ -68,19 +68,24 @@ extension Tensor {
         let out = TensorStorage(uninitializedCount: count)
         let slope = GradientMode.isRecording && isTracked ? TensorStorage(uninitializedCount: count) : nil
         let source = storage.pointer, total = count
+        let values = out.pointer, slopes = slope?.pointer
+        // Whole vectors go straight from load to store (per-lane stores here made the
+        // compiler scalarise the whole formula); the last partial vector is padded.
         Parallel.forEachChunk((total + 7) / 8, grain: 2_048) { vectors in
             for v in vectors {
                 let start = v * 8, lanes = Swift.min(8, total - start)
-                var input = FloatVector()
-                if lanes == 8 {
-                    input = UnsafeRawPointer(source + start).loadUnaligned(as: FloatVector.self)
-                } else {
-                    for lane in 0..<lanes { input[lane] = source[start + lane] }
+                guard lanes < 8 else {
+                    let (value, derivative) = VectorMath.geluAndSlope(UnsafeRawPointer(source + start).loadUnaligned(as: FloatVector.self))
+                    UnsafeMutableRawPointer(values + start).storeBytes(of: value, as: FloatVector.self)
+                    if let slopes { UnsafeMutableRawPointer(slopes + start).storeBytes(of: derivative, as: FloatVector.self) }
+                    continue
                 }
+                var input = FloatVector()
+                for lane in 0..<lanes { input[lane] = source[start + lane] }
                 let (value, derivative) = VectorMath.geluAndSlope(input)
                 for lane in 0..<lanes {
-                    out.pointer[start + lane] = value[lane]
-                    slope?.pointer[start + lane] = derivative[lane]
+                    values[start + lane] = value[lane]
+                    slopes?[start + lane] = derivative[lane]
                 }
             }
         }
