@@ -168,13 +168,17 @@ func maxVectors(_ source: UnsafePointer<Float>, count: Int) -> Float {
     var sawNaN = false
     var i = 0
     if count >= 8 {
+        // NaN lanes are collected in an integer vector and tested once at the end: a
+        // horizontal test per vector (`any`) cost more than the maximum itself.
         var acc = FloatVector(repeating: -.infinity)
+        var nanLanes = SIMD8<Int32>()
         while i + 8 <= count {
             let v = UnsafeRawPointer(source + i).loadUnaligned(as: FloatVector.self)
-            sawNaN = sawNaN || any(v .!= v)
+            nanLanes |= SIMD8<Int32>().replacing(with: 1, where: v .!= v)
             acc = VectorMath.maximum(acc, v)
             i += 8
         }
+        sawNaN = any(nanLanes .!= 0)
         best = acc.max()
     }
     while i < count {
