@@ -56,11 +56,9 @@ public final class DPO: PolicyGradientAlgorithm {
 
     /// One optimizer step on the next minibatch of pairs.
     public func iterate() throws -> IterationReport {
-        let rows = batches.next(generator: &setup.generator)
         let beta = configuration.beta, epsilon = configuration.labelSmoothing
-        var metrics: [String: Double] = [:]
-        let (_, gradients) = valueAndGradients(of: setup.policy.model) { _ in
-            let (chosen, rejected) = data.logRatios(policy: setup.policy, rows: rows, lengthNormalized: false)
+        return batches.step(setup: setup, data: data, lengthNormalized: false,
+                            maxGradientNorm: configuration.maxGradientNorm) { chosen, rejected, metrics in
             let h = chosen - rejected
             let perPair = -(1 - epsilon) * (beta * h).logSigmoid() - epsilon * (-beta * h).logSigmoid()
             let loss = perPair.mean()
@@ -72,8 +70,5 @@ public final class DPO: PolicyGradientAlgorithm {
             metrics["rewards/accuracy"] = Double((chosenRewards .> rejectedRewards).mean().item)
             return loss
         }
-        metrics["gradients/norm"] = Double(setup.applyUpdate(gradients, maxNorm: configuration.maxGradientNorm))
-        metrics["data/epoch"] = Double(batches.epoch)
-        return IterationReport(metrics: metrics, rollout: nil)
     }
 }

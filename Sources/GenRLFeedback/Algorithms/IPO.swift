@@ -53,12 +53,9 @@ public final class IPO: PolicyGradientAlgorithm {
 
     /// One optimizer step on the next minibatch of pairs.
     public func iterate() throws -> IterationReport {
-        let rows = batches.next(generator: &setup.generator)
         let target = 1 / (2 * configuration.tau)
-        var metrics: [String: Double] = [:]
-        let (_, gradients) = valueAndGradients(of: setup.policy.model) { _ in
-            let (chosen, rejected) = data.logRatios(policy: setup.policy, rows: rows,
-                                                    lengthNormalized: configuration.lengthNormalized)
+        return batches.step(setup: setup, data: data, lengthNormalized: configuration.lengthNormalized,
+                            maxGradientNorm: configuration.maxGradientNorm) { chosen, rejected, metrics in
             let h = chosen - rejected
             let loss = (h - target).squared().mean()
             let gap = h.detached()
@@ -69,8 +66,5 @@ public final class IPO: PolicyGradientAlgorithm {
             metrics["rewards/rejected"] = Double(rejected.detached().mean().item)
             return loss
         }
-        metrics["gradients/norm"] = Double(setup.applyUpdate(gradients, maxNorm: configuration.maxGradientNorm))
-        metrics["data/epoch"] = Double(batches.epoch)
-        return IterationReport(metrics: metrics, rollout: nil)
     }
 }

@@ -1,4 +1,5 @@
 import GenRLModels
+import GenRLNN
 import GenRLRL
 import GenRLTensor
 
@@ -122,6 +123,24 @@ struct PairBatches {
         precondition(count > 0, "no preference pairs to train on")
         self.count = count
         self.batchSize = min(batchSize, count)
+    }
+
+    /// One optimizer step of a pairwise loss on the next minibatch, the loop DPO and IPO
+    /// share: `loss` maps the minibatch's log-ratios log π/π_ref of the chosen and the
+    /// rejected completions to the loss and records its metrics; the gradient norm and
+    /// the data epoch are added.
+    mutating func step(setup: TrainingSetup, data: PreferencePairs, lengthNormalized: Bool, maxGradientNorm: Float?,
+                       loss: (_ chosen: Tensor, _ rejected: Tensor, _ metrics: inout [String: Double]) -> Tensor)
+        -> IterationReport {
+        let rows = next(generator: &setup.generator)
+        var metrics: [String: Double] = [:]
+        let (_, gradients) = valueAndGradients(of: setup.policy.model) { _ in
+            let (chosen, rejected) = data.logRatios(policy: setup.policy, rows: rows, lengthNormalized: lengthNormalized)
+            return loss(chosen, rejected, &metrics)
+        }
+        metrics["gradients/norm"] = Double(setup.applyUpdate(gradients, maxNorm: maxGradientNorm))
+        metrics["data/epoch"] = Double(epoch)
+        return IterationReport(metrics: metrics, rollout: nil)
     }
 
     mutating func next(generator: inout RandomGenerator) -> [Int] {

@@ -1,4 +1,5 @@
 import GenRLRewards
+import GenRLRL
 
 /// The gold reward of GenRL's preference experiments: how cheerful and how well-formed a
 /// continuation of a Shakespeare line is — a "quality no formula captures" stood in for
@@ -58,17 +59,7 @@ public final class SentimentLexiconReward: RewardFunction {
 
     /// Lower-cased runs of letters and apostrophes (an apostrophe at either end dropped).
     public static func words(_ text: String) -> [String] {
-        var words: [String] = [], current = ""
-        for character in text.lowercased() {
-            if character.isLetter || character == "'" {
-                current.append(character)
-            } else if !current.isEmpty {
-                words.append(current)
-                current = ""
-            }
-        }
-        if !current.isEmpty { words.append(current) }
-        return words.map { $0.trimmingCharacters(in: ["'"]) }.filter { !$0.isEmpty }
+        KnownWordReward.words(text).map { $0.trimmingCharacters(in: ["'"]) }.filter { !$0.isEmpty }
     }
 
     /// The lexicon: +1 and −1 words.

@@ -1,4 +1,5 @@
 import Foundation
+import GenRLNN
 import GenRLTensor
 
 /// The per-row arithmetic of `LSTMSampler`, on eight lanes at a time, written to be
@@ -188,41 +189,16 @@ enum SamplerKernels {
 
     // MARK: - Vector functions
 
-    /// eˣ for eight lanes: x = n·ln 2 + r (Cody–Waite split of ln 2), eʳ by its Taylor
-    /// polynomial to r⁶ (relative error below 2·10⁻⁷ for |r| ≤ ln 2 / 2), times 2ⁿ built
-    /// in the exponent bits. Inputs below −87 give about 10⁻³⁸ (never a subnormal or NaN),
-    /// −∞ gives the same; inputs are never above 0 here except in the gates (clamped at 88).
+    /// eˣ, σ(x) and tanh x on eight lanes: the recurrent layers' own functions
+    /// (`GateActivations`; eˣ clamped to [−87, 88], so −∞ gives about 10⁻³⁸, never NaN).
     @inline(__always)
-    static func exp(_ x: FloatVector) -> FloatVector {
-        var v = x.replacing(with: -87, where: x .< -87)
-        v.replace(with: 88, where: v .> 88)
-        let shifter = FloatVector(repeating: 12_582_912)  // 1.5·2²³: rounds to an integer
-        let shifted = v * 1.442_695_040_888_963_4 + shifter
-        let n = shifted - shifter
-        let r = (v - n * 0.693_145_751_953_125) - n * 1.428_606_820_286_226_8e-6
-        var p = FloatVector(repeating: 1.0 / 720)
-        p = p * r + 1.0 / 120
-        p = p * r + 1.0 / 24
-        p = p * r + 1.0 / 6
-        p = p * r + 0.5
-        p = p * r + 1
-        p = p * r + 1
-        let bits = (unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000 &+ 127) &<< 23
-        return p * unsafeBitCast(bits, to: FloatVector.self)
-    }
+    static func exp(_ x: FloatVector) -> FloatVector { GateActivations.exp(x) }
 
-    /// σ(x) = 1 / (1 + e⁻ˣ).
     @inline(__always)
-    static func sigmoid(_ x: FloatVector) -> FloatVector { 1 / (1 + exp(-x)) }
+    static func sigmoid(_ x: FloatVector) -> FloatVector { GateActivations.sigmoid(x) }
 
-    /// tanh x = 1 − 2/(e²ˣ + 1), with x − x³/3 + 2x⁵/15 for |x| < 0.05 where that cancels.
     @inline(__always)
-    static func tanh(_ x: FloatVector) -> FloatVector {
-        let large = 1 - 2 / (exp(x + x) + 1)
-        let z = x * x
-        let small = ((z * (2.0 / 15) - 1.0 / 3) * z) * x + x
-        return large.replacing(with: small, where: (x .< 0.05) .& (x .> -0.05))
-    }
+    static func tanh(_ x: FloatVector) -> FloatVector { GateActivations.tanh(x) }
 
     @inline(__always)
     static func load(_ pointer: UnsafePointer<Float>) -> FloatVector {
