@@ -27,7 +27,6 @@ let package = Package(
         .library(name: "GenRLFeedback", targets: ["GenRLFeedback"]),
         .library(name: "GenRLRuns", targets: ["GenRLRuns"]),
         .executable(name: "genrl", targets: ["genrl"]),
-        .executable(name: "genrl-preferences", targets: ["genrl-preferences"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
@@ -48,21 +47,12 @@ let package = Package(
         .target(name: "GenRLBenchmarks", dependencies: ["GenRLRL"], swiftSettings: kernelSettings),
 
         // MARK: The command
+        // One executable for everything: `genrl <command>`, with the preference experiments
+        // under `genrl preferences` and SeqGAN/ORGAN under `genrl seqgan`.
         .executableTarget(name: "genrl", dependencies: [
-            "GenRLRuns", "GenRLBenchmarks", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], swiftSettings: kernelSettings),
-
-        // MARK: Executables
-        /// Runs SeqGAN / ORGAN experiments from a TOML or JSON configuration until `genrl train` does.
-        .executableTarget(name: "seqgan-run", dependencies: ["GenRLRL", .product(name: "TOMLKit", package: "TOMLKit")],
-                          swiftSettings: kernelSettings),
-
-        /// The preference-learning experiments (RLHF, DPO, reward models, active querying,
-        /// labeller reliability, terminal labelling) until `genrl` takes them over.
-        .executableTarget(name: "genrl-preferences", dependencies: [
-            "GenRLFeedback", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "GenRLRuns", "GenRLFeedback", "GenRLBenchmarks", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "TOMLKit", package: "TOMLKit"),
-        ]),
+        ], swiftSettings: kernelSettings),
 
         // MARK: Tests
         .target(name: "GenRLTestSupport", dependencies: ["GenRLTensor"], path: "Tests/GenRLTestSupport"),

@@ -6,5 +6,5 @@ struct GenRLCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "genrl",
         abstract: "Reinforcement learning for generative models: pretrain, fine-tune with RL, sample, evaluate.",
-        subcommands: [DemoCommand.self, PretrainCommand.self, TrainCommand.self, SampleCommand.self, EvaluateCommand.self, MetricsCommand.self, ConfigCommand.self, ReportCommand.self, BenchCommand.self])
+        subcommands: [DemoCommand.self, PretrainCommand.self, TrainCommand.self, SampleCommand.self, EvaluateCommand.self, MetricsCommand.self, ConfigCommand.self, ReportCommand.self, PreferencesCommand.self, SeqGANCommand.self, BenchCommand.self])
 }

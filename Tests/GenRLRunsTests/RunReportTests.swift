@@ -97,4 +97,30 @@ struct RunReportTests {
         let html = try RunReport.html(for: run)
         #expect(html.contains("skipped: \(run.metricsPath):61: not JSON"))
     }
+
+    @Test("a folder with only metrics.jsonl (an RLHF experiment's) gets a report with the gold reward beside the learned one")
+    func goldRewardBesideLearnedReward() throws {
+        let directory = try ScratchDirectory()
+        let missing = directory.file("runs/rlhf")
+        #expect(throws: RunError.runNotFound(path: missing)) { try RunDirectory.openForReading(at: missing) }
+        // RLHF logs no `time`, and evaluation lines without the training metrics.
+        var lines = "{\"eval/gold_mean\":0.8,\"eval/kl\":0,\"step\":0}\n"
+        for step in 1...20 {
+            lines += "{\"gold/mean\":\(1 - Double(step) / 100),\"kl/mean\":\(Double(step)),\"learned/mean\":\(Double(step) / 4),"
+                + "\"reward/mean\":\(Double(step) / 4),\"step\":\(step)}\n"
+        }
+        try FileManager.default.createDirectory(atPath: missing, withIntermediateDirectories: true)
+        try directory.write(lines, to: "runs/rlhf/metrics.jsonl")
+        let run = try RunDirectory.openForReading(at: missing)
+        #expect(!RunDirectory.exists(at: missing))
+        let html = try RunReport.html(for: run)
+        #expect(html.contains("Learned reward (mean)") && html.contains("Gold reward (mean)") && html.contains("KL to reference"))
+        #expect(!html.contains("Training time"))
+        let sections = ["metrics-reward", "metrics-gold", "metrics-learned", "metrics-eval", "metrics-kl"]
+        let positions = try sections.map { try #require(html.range(of: "id=\"\($0)\"")).lowerBound }
+        #expect(positions == positions.sorted())
+        // Without a gold reward the card keeps its plain name.
+        let plain = try RunReport.html(for: makeRun(in: directory))
+        #expect(plain.contains("Reward (mean)</div>") && !plain.contains("Gold reward"))
+    }
 }

@@ -76,7 +76,11 @@ struct MetricFamily {
     func series(named shortName: String) -> MetricSeries? { series.first { $0.shortName == shortName } }
 
     /// Families come in this order; the rest follow alphabetically, `other` last.
-    static let preferredOrder = ["reward", "rewards", "kl", "losses", "policy", "values", "samples", "gradients"]
+    /// `gold`, `learned` and `eval` (gold reward, learned reward, and both on held-out
+    /// prompts with the KL, as RLHF logs them) follow the reward so that over-optimisation
+    /// shows on one screen.
+    static let preferredOrder = ["reward", "rewards", "gold", "learned", "eval", "kl", "losses", "policy", "values", "samples",
+                                 "gradients"]
 
     /// Splits `records` into series by key and groups them by family.
     static func families(from records: [MetricsRecord]) -> [MetricFamily] {

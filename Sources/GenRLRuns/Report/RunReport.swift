@@ -2,7 +2,8 @@ import Foundation
 
 /// The HTML report of a run: one self-contained page (inline CSS and SVG; no script, no
 /// font, nothing fetched) with
-/// - summary cards (steps, training time, reward and KL at the start and the end),
+/// - summary cards (steps, training time, reward and KL at the start and the end; the
+///   gold reward beside the learned one when a run logs `gold/mean`),
 /// - a line chart per metric, grouped by family (`reward/*`, `kl/*`, `losses/*`,
 ///   `policy/*`, …): raw values faint, smoothed values solid, the `min`…`max` band
 ///   around a `mean`, round-number axes,
@@ -144,10 +145,16 @@ public enum RunReport {
         let rate = last.time > first.time && stepsDone > 0
             ? ReportFormat.value(Double(stepsDone) / (last.time - first.time)) + " steps/s" : "no rate yet"
         cards.append(("Steps", "\(last.step)", "logged from step \(first.step)"))
-        cards.append(("Training time", ReportFormat.duration(last.time), rate))
+        if metrics.contains(where: { $0.time > 0 }) {
+            cards.append(("Training time", ReportFormat.duration(last.time), rate))
+        }
         let series = Dictionary(families.flatMap(\.series).map { ($0.key, $0) }, uniquingKeysWith: { $1 })
-        for (key, label, higherIsBetter) in [("reward/mean", "Reward (mean)", true as Bool?), ("kl/mean", "KL to reference", nil),
-                                             ("policy/entropy", "Entropy", nil)] {
+        // With a gold reward (a task whose true reward is known but hidden from training),
+        // the reward trained on is a learned one: the two cards side by side show
+        // over-optimisation (learned reward up, gold reward flat or down).
+        let rewardLabel = series["gold/mean"] == nil ? "Reward (mean)" : "Learned reward (mean)"
+        for (key, label, higherIsBetter) in [("reward/mean", rewardLabel, true as Bool?), ("gold/mean", "Gold reward (mean)", true),
+                                             ("kl/mean", "KL to reference", nil), ("policy/entropy", "Entropy", nil)] {
             guard let values = series[key], !values.finiteValues.isEmpty else { continue }
             let window = max(1, min(10, values.finiteValues.count / 10))
             let start = values.edgeMean(count: window, fromEnd: false)!, end = values.edgeMean(count: window, fromEnd: true)!

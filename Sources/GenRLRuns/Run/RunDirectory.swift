@@ -110,6 +110,18 @@ public struct RunDirectory: Equatable, Sendable {
         return RunDirectory(path: path)
     }
 
+    /// An existing folder to read logs from (`genrl report`): a run, or a folder another
+    /// experiment wrote its `metrics.jsonl` into without a `config.toml` (the RLHF and DPO
+    /// experiments of `genrl preferences`).
+    /// - Throws: `RunError.runNotFound` if `path` has neither `config.toml` nor `metrics.jsonl`.
+    public static func openForReading(at path: String) throws -> RunDirectory {
+        let run = RunDirectory(path: path)
+        guard exists(at: path) || (FileSystem.isDirectory(path) && FileSystem.exists(run.metricsPath)) else {
+            throw RunError.runNotFound(path: path)
+        }
+        return run
+    }
+
     // MARK: - Contents
 
     /// The text of `config.toml`.

@@ -5,8 +5,8 @@ import Foundation
 /// last epoch (one round per unit, as in SeqGAN's learning-curve figure), with a dashed
 /// line where adversarial training starts and optional horizontal reference lines.
 ///
-/// seqgan-run --plot OUT.svg --metric nll_oracle [--title TEXT] [--reference VALUE:LABEL]...
-///            [--x-min X] RUN_DIRECTORY[:LABEL]...
+/// genrl seqgan plot OUT.svg --metric nll_oracle [--title TEXT] [--reference VALUE:LABEL]...
+///                   [--x-min X] RUN_DIRECTORY[:LABEL]...
 struct LearningCurvePlot {
     struct Series {
         var label: String
@@ -103,45 +103,5 @@ struct LearningCurvePlot {
     private func escape(_ text: String) -> String {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;")
-    }
-
-    /// Parses the `--plot` arguments (after `--plot`) and writes the chart.
-    static func run(_ arguments: [String]) throws {
-        guard let output = arguments.first else { throw PlotError.usage }
-        var plot = LearningCurvePlot(metric: "", title: "")
-        var runs: [(String, String)] = []
-        var index = 1
-        while index < arguments.count {
-            let argument = arguments[index]
-            switch argument {
-            case "--metric", "--title", "--reference", "--x-min":
-                guard index + 1 < arguments.count else { throw PlotError.usage }
-                let value = arguments[index + 1]
-                if argument == "--metric" { plot.metric = value }
-                if argument == "--title" { plot.title = value }
-                if argument == "--x-min" { plot.xMinimum = Double(value) ?? -.infinity }
-                if argument == "--reference" {
-                    let parts = value.split(separator: ":", maxSplits: 1).map(String.init)
-                    guard parts.count == 2, let number = Double(parts[0]) else { throw PlotError.usage }
-                    plot.references.append((number, parts[1]))
-                }
-                index += 2
-            default:
-                let parts = argument.split(separator: ":", maxSplits: 1).map(String.init)
-                runs.append((parts[0], parts.count > 1 ? parts[1] : (parts[0] as NSString).lastPathComponent))
-                index += 1
-            }
-        }
-        guard !plot.metric.isEmpty, !runs.isEmpty else { throw PlotError.usage }
-        if plot.title.isEmpty { plot.title = plot.metric }
-        plot.series = try runs.map { try series(directory: $0.0, label: $0.1, metric: plot.metric) }
-        try plot.svg().write(toFile: output, atomically: true, encoding: .utf8)
-    }
-
-    enum PlotError: Error, CustomStringConvertible {
-        case usage
-        var description: String {
-            "usage: seqgan-run --plot OUT.svg --metric NAME [--title TEXT] [--reference VALUE:LABEL]... [--x-min X] RUN_DIRECTORY[:LABEL]..."
-        }
     }
 }
