@@ -45,6 +45,7 @@ enum ToyTask {
 @Suite("Algorithms learn the toy task")
 struct AlgorithmTests {
     func expectLearned(_ result: (start: Double, end: Double), _ name: String) {
+        print("toy task, \(name): mean reward \(result.start) (first 3 iterations) → \(result.end) (last 5)")
         #expect(result.start < 0.35, "\(name) started at \(result.start)")
         #expect(result.end > 0.75, "\(name): reward \(result.start) → \(result.end)")
     }
@@ -126,6 +127,7 @@ struct AlgorithmTests {
         #expect(history.series("mixer/mle_tokens").first == 4)
         #expect(history.series("mixer/mle_tokens").last == 0)
         let rewards = history.series("reward/mean")
+        print("toy task, MIXER: mean reward \(rewards.prefix(3).reduce(0, +) / 3) (first 3 iterations) → \(rewards.suffix(5).reduce(0, +) / 5) (last 5)")
         #expect(rewards.suffix(5).reduce(0, +) / 5 > 0.75, "MIXER rewards \(rewards)")
     }
 }
