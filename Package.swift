@@ -19,6 +19,7 @@ let package = Package(
     name: "GenRL",
     platforms: [.macOS(.v14)],
     products: [
+        .library(name: "GenRLCharts", targets: ["GenRLCharts"]),
         .library(name: "GenRLTensor", targets: ["GenRLTensor"]),
         .library(name: "GenRLNN", targets: ["GenRLNN"]),
         .library(name: "GenRLModels", targets: ["GenRLModels"]),
@@ -35,14 +36,16 @@ let package = Package(
     ],
     targets: [
         // MARK: Libraries, in dependency order
+        // SVG line charts for reports, docs and experiments (Foundation only).
+        .target(name: "GenRLCharts"),
         .target(name: "GenRLTensor", swiftSettings: kernelSettings),
         .target(name: "GenRLNN", dependencies: ["GenRLTensor"], swiftSettings: kernelSettings),
         .target(name: "GenRLModels", dependencies: ["GenRLNN"], swiftSettings: kernelSettings),
         .target(name: "GenRLRewards", dependencies: ["GenRLModels"], swiftSettings: kernelSettings),
         .target(name: "GenRLRL", dependencies: ["GenRLRewards"], swiftSettings: kernelSettings),
-        .target(name: "GenRLFeedback", dependencies: ["GenRLRL", .product(name: "GRDB", package: "GRDB.swift")],
+        .target(name: "GenRLFeedback", dependencies: ["GenRLRL", "GenRLCharts", .product(name: "GRDB", package: "GRDB.swift")],
                 swiftSettings: kernelSettings),
-        .target(name: "GenRLRuns", dependencies: ["GenRLRL", .product(name: "TOMLKit", package: "TOMLKit")],
+        .target(name: "GenRLRuns", dependencies: ["GenRLRL", "GenRLCharts", .product(name: "TOMLKit", package: "TOMLKit")],
                 swiftSettings: kernelSettings),
         .target(name: "GenRLBenchmarks", dependencies: ["GenRLRL"], swiftSettings: kernelSettings),
 
@@ -50,12 +53,13 @@ let package = Package(
         // One executable for everything: `genrl <command>`, with the preference experiments
         // under `genrl preferences` and SeqGAN/ORGAN under `genrl seqgan`.
         .executableTarget(name: "genrl", dependencies: [
-            "GenRLRuns", "GenRLFeedback", "GenRLBenchmarks", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "GenRLRuns", "GenRLFeedback", "GenRLBenchmarks", "GenRLCharts", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "TOMLKit", package: "TOMLKit"),
         ], swiftSettings: kernelSettings),
 
         // MARK: Tests
         .target(name: "GenRLTestSupport", dependencies: ["GenRLTensor"], path: "Tests/GenRLTestSupport"),
+        .testTarget(name: "GenRLChartsTests", dependencies: ["GenRLCharts"]),
         .testTarget(name: "GenRLTensorTests", dependencies: ["GenRLTensor", "GenRLTestSupport"]),
         .testTarget(name: "GenRLNNTests", dependencies: ["GenRLNN", "GenRLTestSupport"]),
         .testTarget(name: "GenRLModelsTests", dependencies: ["GenRLModels"]),

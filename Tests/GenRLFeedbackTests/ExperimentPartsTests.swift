@@ -19,14 +19,33 @@ struct ExperimentPartsTests {
         #expect(scores == [2.0 / 5])
     }
 
-    @Test func aLineChartIsStandaloneSVG() {
-        let chart = LineChart(title: "a < b & c", xLabel: "labels", yLabel: "accuracy", series: [
-            .init(name: "random", points: [(100, 0.5), (200, 0.6)], color: "#7f7f7f", errors: [0.01, 0.02], dashed: true),
-            .init(name: "active", points: [(100, 0.5), (200, 0.7)], color: "#d62728"),
-        ])
+    @Test func theGoldVersusKLChartHasALinePerRunAndEscapesNames() {
+        let chart = ExperimentFiles.goldVersusKLChart([
+            (name: "a < b & c", rows: [["eval/kl": 0, "eval/gold_mean": 0.8], ["step": 5], ["eval/kl": 4, "eval/gold_mean": 1.1]]),
+            (name: "DPO", rows: [["eval/kl": 1, "eval/gold_mean": 0.9], ["eval/kl": 2, "eval/gold_mean": 1.0]]),
+        ], title: "gold reward against KL")
         let svg = chart.svg()
         #expect(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\"") && svg.hasSuffix("</svg>\n"))
         #expect(svg.contains("a &lt; b &amp; c") && !svg.contains("<script"))
-        #expect(svg.components(separatedBy: "<polyline").count == 3)
+        #expect(svg.components(separatedBy: "<path").count - 1 == 2)
+        #expect(svg.components(separatedBy: "<circle").count - 1 == 4)  // the rows without eval/kl are left out
+    }
+
+    @Test func evaluationSamplesAreWrittenInTheLayoutOfARunsSamplesLog() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("genrl-evaluation-samples-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try EvaluationSamplesFile.write([
+            (0, [EvaluatedSample(prompt: "My ", completion: "sweet lord", gold: 1.4, learned: 0.2)]),
+            (40, [EvaluatedSample(prompt: "O ", completion: "woe", gold: -1)]),
+        ], in: directory)
+        let text = try String(contentsOf: directory.appendingPathComponent("samples.jsonl"), encoding: .utf8)
+        let objects = try text.split(separator: "\n").map { line in
+            try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        }
+        #expect(objects.count == 2)
+        #expect(objects.map { $0["step"] as? Int } == [0, 40])
+        #expect(objects[0]["prompt"] as? String == "My " && objects[0]["completion"] as? String == "sweet lord")
+        #expect(objects.map { $0["reward"] as? Double } == [1.4, -1])
+        #expect(objects[0]["learned"] as? Double == 0.2 && objects[1]["learned"] == nil)
     }
 }

@@ -103,6 +103,7 @@ struct RunReportTests {
         let directory = try ScratchDirectory()
         let missing = directory.file("runs/rlhf")
         #expect(throws: RunError.runNotFound(path: missing)) { try RunDirectory.openForReading(at: missing) }
+        #expect(RunError.runNotFound(path: missing).description.contains("metrics.jsonl"))
         // RLHF logs no `time`, and evaluation lines without the training metrics.
         var lines = "{\"eval/gold_mean\":0.8,\"eval/kl\":0,\"step\":0}\n"
         for step in 1...20 {

@@ -1,4 +1,5 @@
 import Foundation
+import GenRLCharts
 import GenRLModels
 import GenRLTensor
 
@@ -166,9 +167,9 @@ public enum ActiveQueryingExperiment {
     public static func chart(_ summary: ActiveQueryingSummary) -> LineChart {
         let colors = ["#7f7f7f", "#d62728", "#1f77b4", "#2ca02c"]
         let series = summary.curves.enumerated().map { i, curve in
-            LineChart.Series(name: curve.strategy.rawValue.replacingOccurrences(of: "_", with: " "),
-                             points: zip(curve.labels, curve.goldAccuracy).map { (Double($0), $1) },
-                             color: colors[i % colors.count], errors: curve.goldAccuracyStandardError, dashed: i == 0)
+            ChartSeries(name: curve.strategy.rawValue.replacingOccurrences(of: "_", with: " "),
+                        points: zip(curve.labels, curve.goldAccuracy).map { (Double($0), $1) },
+                        color: colors[i % colors.count], dashed: i == 0, dotRadius: 2.5, errors: curve.goldAccuracyStandardError)
         }
         return LineChart(title: "Reward model: held-out accuracy vs labels", xLabel: "labels",
                          yLabel: "accuracy against the gold order", series: series)

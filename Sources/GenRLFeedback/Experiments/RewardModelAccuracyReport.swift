@@ -1,4 +1,5 @@
 import Foundation
+import GenRLCharts
 
 /// A reward model's accuracy on held-out pairs, beside the ceiling that the labeller's
 /// noise allows.
@@ -95,10 +96,10 @@ public enum ExperimentFiles {
     public static func goldVersusKLChart(_ runs: [(name: String, rows: [[String: Double]])], title: String) -> LineChart {
         let colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#7f7f7f"]
         let series = runs.enumerated().map { i, run in
-            LineChart.Series(name: run.name, points: run.rows.compactMap { row in
+            ChartSeries(name: run.name, points: run.rows.compactMap { row in
                 guard let kl = row["eval/kl"], let gold = row["eval/gold_mean"] else { return nil }
                 return (kl, gold)
-            }, color: colors[i % colors.count])
+            }, color: colors[i % colors.count], dotRadius: 2.5)
         }
         return LineChart(title: title, xLabel: "KL(π ‖ π_ref) per sequence, nats", yLabel: "gold reward on held-out prompts",
                          series: series)
@@ -111,9 +112,11 @@ public enum ExperimentFiles {
         func series(_ key: String) -> [(x: Double, y: Double)] {
             rows.compactMap { row in row[key].map { (row["eval/kl"]!, $0) } }
         }
-        var lines = [LineChart.Series(name: "gold reward (hidden)", points: series("eval/gold_mean"), color: "#d62728")]
+        var lines = [ChartSeries(name: "gold reward (hidden)", points: series("eval/gold_mean"), color: "#d62728", dotRadius: 2.5)]
         let learned = series("eval/learned_mean")
-        if !learned.isEmpty { lines.append(.init(name: "learned reward (normalised)", points: learned, color: "#1f77b4", dashed: true)) }
+        if !learned.isEmpty {
+            lines.append(ChartSeries(name: "learned reward (normalised)", points: learned, color: "#1f77b4", dashed: true, dotRadius: 2.5))
+        }
         return LineChart(title: title, xLabel: "KL(π ‖ π_ref) per sequence, nats", yLabel: "reward on held-out prompts", series: lines)
     }
 }

@@ -120,8 +120,7 @@ public enum DPOExperiment {
         try trainer.run(iterations: configuration.iterations)
         let final = try watch.evaluate()
         try metrics.log(step: trainer.step, metrics: final)
-        try ExperimentFiles.writeJSONLines(initialSamples, to: output.appendingPathComponent("samples_initial.jsonl"))
-        try ExperimentFiles.writeJSONLines(watch.lastEvaluation, to: output.appendingPathComponent("samples_final.jsonl"))
+        try EvaluationSamplesFile.write([(0, initialSamples), (trainer.step, watch.lastEvaluation)], in: output)
         try ModelDirectory.save(model: policyModel, configuration: try ModelDirectory.configuration(in: pretrained),
                                 tokenizer: tokenizer, to: output.appendingPathComponent("policy"))
 

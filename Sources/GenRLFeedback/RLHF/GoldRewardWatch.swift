@@ -118,4 +118,12 @@ public struct EvaluatedSample: Codable, Sendable, Equatable {
     public var gold: Double
     /// Its learned reward, when one was given.
     public var learned: Double?
+
+    /// A sample with its rewards.
+    public init(prompt: String, completion: String, gold: Double, learned: Double? = nil) {
+        self.prompt = prompt
+        self.completion = completion
+        self.gold = gold
+        self.learned = learned
+    }
 }

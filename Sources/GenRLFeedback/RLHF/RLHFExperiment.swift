@@ -175,8 +175,7 @@ public enum RLHFExperiment {
         try loop.run(iterations: configuration.iterations)
         let final = try watch.evaluate()
         try metrics.log(step: loop.trainer.step, metrics: final)
-        try ExperimentFiles.writeJSONLines(initialSamples, to: output.appendingPathComponent("samples_initial.jsonl"))
-        try ExperimentFiles.writeJSONLines(watch.lastEvaluation, to: output.appendingPathComponent("samples_final.jsonl"))
+        try EvaluationSamplesFile.write([(0, initialSamples), (loop.trainer.step, watch.lastEvaluation)], in: output)
         try ModelDirectory.save(model: policyModel, configuration: try ModelDirectory.configuration(in: pretrained).withValueHead(true),
                                 tokenizer: tokenizer, to: output.appendingPathComponent("policy"))
 

@@ -173,7 +173,7 @@ public enum RunReport {
 
     private static func chart(_ series: MetricSeries, in family: MetricFamily, id: String, options: Options) -> String {
         let smoothing = min(max(options.smoothing ?? series.automaticSmoothing, 0), 0.999)
-        var chart = LineChart(series: series, smoothing: smoothing)
+        var chart = MetricChart(series: series, smoothing: smoothing)
         if series.shortName == "mean", let low = family.series(named: "min"), let high = family.series(named: "max") {
             chart.band = (low, high)
         }

@@ -4,7 +4,8 @@
 public enum RunError: Error, Equatable, Sendable, CustomStringConvertible {
     /// `create` found a run at `path` and was not told to overwrite it.
     case runExists(path: String)
-    /// `open` found no run at `path` (no directory, or no `config.toml` in it).
+    /// `open` found no run at `path` (no directory, or no `config.toml` in it), or
+    /// `openForReading` (the report) found neither `config.toml` nor `metrics.jsonl`.
     case runNotFound(path: String)
     /// A system call on `path` failed; `operation` says which (`open`, `write`, `fsync`,
     /// `rename`, …) and `reason` is the system's message.
@@ -24,7 +25,7 @@ public enum RunError: Error, Equatable, Sendable, CustomStringConvertible {
         case .runExists(let path):
             "\(path): a run already exists here (choose another name, resume it, or allow overwriting)"
         case .runNotFound(let path):
-            "\(path): no run here (expected a directory with config.toml)"
+            "\(path): no run here (expected a directory with config.toml; a report also accepts one with only metrics.jsonl)"
         case .fileSystem(let path, let operation, let reason):
             "\(path): \(operation) failed: \(reason)"
         case .malformedLine(let path, let line, let reason):

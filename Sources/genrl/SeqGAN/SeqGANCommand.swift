@@ -66,22 +66,22 @@ extension SeqGANCommand {
         var runs: [String]
 
         func run() throws {
-            var plot = LearningCurvePlot(metric: metric, title: title ?? metric)
-            if let xMin { plot.xMinimum = xMin }
-            plot.references = try reference.map { value in
+            let references = try reference.map { value in
                 let parts = value.split(separator: ":", maxSplits: 1).map(String.init)
                 guard parts.count == 2, let number = Double(parts[0]) else {
                     throw ValidationError("--reference \(value): expected VALUE:LABEL")
                 }
-                return (number, parts[1])
+                return (value: number, label: parts[1])
             }
             try reportingFailures {
-                plot.series = try runs.map { run in
+                let curves = try runs.map { run in
                     let parts = run.split(separator: ":", maxSplits: 1).map(String.init)
-                    return try LearningCurvePlot.series(directory: parts[0], label: parts.count > 1 ? parts[1] : (parts[0] as NSString).lastPathComponent,
-                                                        metric: metric)
+                    return try LearningCurves.run(directory: parts[0], label: parts.count > 1 ? parts[1] : (parts[0] as NSString).lastPathComponent,
+                                                  metric: metric)
                 }
-                try plot.svg().write(toFile: output, atomically: true, encoding: .utf8)
+                let chart = LearningCurves.chart(runs: curves, metric: metric, title: title ?? metric, references: references,
+                                                 xMinimum: xMin ?? -Double.infinity)
+                try chart.svg().write(toFile: output, atomically: true, encoding: .utf8)
             }
         }
     }

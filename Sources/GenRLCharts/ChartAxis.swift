@@ -1,20 +1,20 @@
 import Foundation
 
 /// An axis of a chart: the value range it spans and the round numbers it marks.
-struct ChartAxis {
+public struct ChartAxis: Sendable, Equatable {
     /// The value at the low end of the axis.
-    let lower: Double
+    public let lower: Double
     /// The value at the high end.
-    let upper: Double
+    public let upper: Double
     /// The marked values, inside [lower, upper].
-    let ticks: [Double]
+    public let ticks: [Double]
     /// The distance between ticks (their labels show as many decimals as it needs).
-    let tickStep: Double
+    public let tickStep: Double
 
     /// A value axis over [minimum, maximum] widened to round tick values ("nice numbers",
     /// Heckbert, Graphics Gems 1990): steps of 1, 2, 2.5 or 5 × 10ᵏ, about `tickCount` ticks.
     /// A constant series gets a small range around its value.
-    static func values(minimum: Double, maximum: Double, tickCount: Int = 5) -> ChartAxis {
+    public static func rounded(minimum: Double, maximum: Double, tickCount: Int = 5) -> ChartAxis {
         var low = minimum, high = maximum
         if !(low.isFinite && high.isFinite) { (low, high) = (0, 1) }
         if high - low < max(abs(high), abs(low), 1e-300) * 1e-9 {
@@ -27,16 +27,20 @@ struct ChartAxis {
         return ChartAxis(lower: lower, upper: upper, ticks: ticks(from: lower, to: upper, step: step), tickStep: step)
     }
 
-    /// A step axis spanning exactly [first, last] with ticks at round whole steps.
-    static func steps(first: Int, last: Int, tickCount: Int = 6) -> ChartAxis {
-        let lower = Double(first), upper = Double(max(last, first + 1))
-        let step = max(1, niceStep((upper - lower) / Double(max(tickCount - 1, 1))))
+    /// An axis spanning exactly [minimum, maximum] with round ticks inside it, about
+    /// `tickCount` of them; `wholeNumbers` keeps the tick step at 1 or more (for steps,
+    /// label counts). An empty or non-finite span becomes [minimum, minimum + 1].
+    public static func exact(minimum: Double, maximum: Double, tickCount: Int = 6, wholeNumbers: Bool = false) -> ChartAxis {
+        let lower = minimum.isFinite ? minimum : 0
+        let upper = maximum.isFinite && maximum > lower ? maximum : lower + 1
+        var step = niceStep((upper - lower) / Double(max(tickCount - 1, 1)))
+        if wholeNumbers { step = max(1, step) }
         let firstTick = (lower / step).rounded(.up) * step
         return ChartAxis(lower: lower, upper: upper, ticks: ticks(from: firstTick, to: upper, step: step), tickStep: step)
     }
 
     /// The smallest of 1, 2, 2.5, 5, 10 × 10ᵏ that is at least `rough`.
-    static func niceStep(_ rough: Double) -> Double {
+    public static func niceStep(_ rough: Double) -> Double {
         guard rough > 0, rough.isFinite else { return 1 }
         let magnitude = Foundation.pow(10, (Foundation.log10(rough)).rounded(.down))
         let fraction = rough / magnitude
@@ -56,17 +60,18 @@ struct ChartAxis {
     }
 
     /// Where `value` falls, 0 at `lower` and 1 at `upper`.
-    func fraction(_ value: Double) -> Double {
+    public func fraction(_ value: Double) -> Double {
         upper > lower ? (value - lower) / (upper - lower) : 0.5
     }
 
     /// The tick's label: as many decimals as the tick step needs; `12k`, `1.5M` for large
     /// values; scientific notation for tiny steps.
-    func label(_ value: Double) -> String {
+    public func label(_ value: Double) -> String {
         Self.format(value, step: tickStep)
     }
 
-    static func format(_ value: Double, step: Double) -> String {
+    /// `value` written with the decimals a multiple of `step` needs (see `label`).
+    public static func format(_ value: Double, step: Double) -> String {
         if value == 0 { return "0" }
         let largest = abs(value)
         if step < 1e-4 || largest >= 1e9 {
@@ -82,7 +87,7 @@ struct ChartAxis {
     }
 
     /// The decimals that show multiples of `step` exactly (2.5 → 1, 0.25 → 2, 20 → 0).
-    static func significantDecimals(_ step: Double) -> Int {
+    public static func significantDecimals(_ step: Double) -> Int {
         guard step > 0, step.isFinite else { return 0 }
         var decimals = max(0, Int((-Foundation.log10(step)).rounded(.up)))
         while decimals < 12, abs((step * Foundation.pow(10, Double(decimals))).rounded() - step * Foundation.pow(10, Double(decimals))) > 1e-6 {
