@@ -153,7 +153,9 @@ private final class LowTokenScorer: CompletionScorer {
         #expect(trainer.accuracy(positives: positives, negatives: negatives) > Swift.max(0.95, before))
     }
 
-    @Test func seqganRaisesTheRewardOfAToyGenerator() throws {
+    /// With the paper's update (no baseline) and with the per-step batch-mean baseline.
+    @Test(arguments: SeqGAN.Baseline.allCases)
+    func seqganRaisesTheRewardOfAToyGenerator(baseline: SeqGAN.Baseline) throws {
         let model = Toy.generator(seed: 4)
         let rollout = RolloutNetwork(tracking: model, updateRate: 0.8)
         let reward = MonteCarloDiscriminatorReward(estimator: MonteCarloRewardEstimator(rolloutCount: 4, startToken: 0),
@@ -166,11 +168,12 @@ private final class LowTokenScorer: CompletionScorer {
                                   optimizer: Adam(learningRate: 0.05), seed: 6)
         var configuration = SeqGAN.Configuration()
         configuration.batchSize = 32
+        configuration.baseline = baseline
         let history = MetricsHistory()
         try Trainer(algorithm: SeqGAN(setup: setup, configuration: configuration), callbacks: [history]).run(iterations: 40)
         let rewards = history.series("reward/mean")
         let start = rewards.prefix(3).reduce(0, +) / 3, end = rewards.suffix(5).reduce(0, +) / 5
-        #expect(start < 0.4 && end > start + 0.3, "mean reward went from \(start) to \(end)")
+        #expect(start < 0.4 && end > start + 0.3, "\(baseline): mean reward went from \(start) to \(end)")
         // The rollout network followed the generator (40 delayed updates).
         #expect(rollout.model.out.weight.scalars != Toy.generator(seed: 4).out.weight.scalars)
     }

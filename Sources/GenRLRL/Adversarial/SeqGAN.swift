@@ -23,6 +23,19 @@ public final class SeqGAN: PolicyGradientAlgorithm {
         case mean
     }
 
+    /// What is subtracted from Q before it weights log π.
+    public enum Baseline: String, Codable, Sendable, CaseIterable {
+        /// Nothing: Q itself, as in SeqGAN's paper and code. Every reward is positive, so
+        /// each update raises the likelihood of every sampled sequence, by more for the
+        /// better ones.
+        case none
+        /// The batch's mean Q at each step t, b_t = Σ_b Q_bt·m_bt / Σ_b m_bt (a variance
+        /// reduction in the manner of REINFORCE with a baseline; not in the paper). Only
+        /// the differences between samples move the policy, which a mixed reward such as
+        /// ORGAN's needs for its objective term to show through.
+        case batchMean = "batch_mean"
+    }
+
     public struct Configuration: Codable, Sendable, Equatable {
         /// Sequences per generator update (`BATCH_SIZE`, 64).
         public var batchSize = 64
@@ -33,6 +46,8 @@ public final class SeqGAN: PolicyGradientAlgorithm {
         public var maxGradientNorm: Float? = 5
         /// Reduction of the per-token loss terms (the reference sums).
         public var reduction = Reduction.sum
+        /// The baseline subtracted from Q (the reference: none).
+        public var baseline = Baseline.none
 
         public init() {}
     }
@@ -54,11 +69,12 @@ public final class SeqGAN: PolicyGradientAlgorithm {
             let rollout = try setup.collect(promptCount: configuration.batchSize)
             let values = Advantages.perTokenRewards(rollout)
             meanValue += Double(values.maskedMean(rollout.actionMask).item) / Double(configuration.generatorSteps)
+            let weights = configuration.baseline == .none ? values : Self.centeredPerStep(values, mask: rollout.actionMask)
 
             // 2. One policy-gradient step on −Σ Q·log π.
             let (_, gradients) = valueAndGradients(of: setup.policy.model) { _ in
                 let evaluation = PolicyEvaluation(policy: setup.policy, rollout: rollout)
-                let weighted = values * evaluation.logProbabilities * evaluation.mask
+                let weighted = weights * evaluation.logProbabilities * evaluation.mask
                 let loss = configuration.reduction == .sum ? -weighted.sum() : -weighted.maskedMean(evaluation.mask)
                 policyLoss = loss.item
                 return loss
@@ -71,5 +87,12 @@ public final class SeqGAN: PolicyGradientAlgorithm {
         metrics["losses/policy"] = Double(policyLoss)
         metrics["gradients/norm"] = Double(norm)
         return IterationReport(metrics: metrics, rollout: lastRollout)
+    }
+
+    /// Q − b_t with b_t the mean of Q over the batch's valid tokens at step t ([B, T]).
+    static func centeredPerStep(_ values: Tensor, mask: Tensor) -> Tensor {
+        let counts = Tensor.maximum(mask.sum(axis: 0, keepingDimensions: true), Tensor([1]))
+        let means = (values * mask).sum(axis: 0, keepingDimensions: true) / counts
+        return (values - means) * mask
     }
 }

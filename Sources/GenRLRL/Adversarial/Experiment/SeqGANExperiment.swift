@@ -217,6 +217,7 @@ public final class SeqGANExperiment {
         algorithmConfiguration.batchSize = config.adversarial.batchSize
         algorithmConfiguration.generatorSteps = config.adversarial.generatorSteps
         algorithmConfiguration.maxGradientNorm = config.adversarial.maxGradientNorm
+        algorithmConfiguration.baseline = config.adversarial.baseline
         let algorithm = SeqGAN(setup: setup, configuration: algorithmConfiguration)
         let progress = RoundLogger { [unowned self] step, report in
             var metrics: [String: Double] = [

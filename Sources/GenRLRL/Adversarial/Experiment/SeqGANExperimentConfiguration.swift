@@ -135,6 +135,9 @@ public struct SeqGANExperimentConfiguration: Codable, Sendable, Equatable {
         public var rolloutUpdateRate: Float = 0.8
         /// Evaluate every this many rounds (5).
         public var evaluationInterval = 5
+        /// Baseline subtracted from the action values: `none` (the paper) or `batch_mean`
+        /// (the batch's mean at each step; see `SeqGAN.Baseline`).
+        public var baseline = SeqGAN.Baseline.none
 
         public init() {}
     }
