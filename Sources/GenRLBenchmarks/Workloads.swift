@@ -1,6 +1,7 @@
 /// Every workload `genrl bench` knows, in the order of `shared/BENCHMARKS.md`, then
 /// GenRL's extra kernels.
 public enum Workloads {
+    /// The workloads in the order above.
     public static let all: [BenchmarkWorkload] = [
         MatrixProductWorkload.workload,
         LSTMWorkloads.maximumLikelihoodStep,

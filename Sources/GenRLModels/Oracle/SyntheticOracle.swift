@@ -27,8 +27,9 @@ import GenRLTensor
 public final class SyntheticOracle {
     /// 5000 token ids.
     public static let vocabularySize = 5000
-    /// Embedding and hidden size 32.
+    /// Embedding size (32).
     public static let embeddingSize = 32
+    /// LSTM hidden size (32).
     public static let hiddenSize = 32
     /// Tokens per sequence (the start token not counted).
     public static let sequenceLength = 20
@@ -177,6 +178,7 @@ public struct OracleDataset: Sendable, Equatable {
     /// Held-out sequences for NLL-test and BLEU.
     public var test: [[Int]]
 
+    /// A dataset of the given training and held-out sequences.
     public init(training: [[Int]], test: [[Int]]) {
         self.training = training
         self.test = test
@@ -219,6 +221,7 @@ public enum SyntheticOracleError: Error, CustomStringConvertible, Equatable {
     /// A line of a sequence file is malformed.
     case badLine(path: String, line: Int, reason: String)
 
+    /// The file (and line) at fault, then the reason.
     public var description: String {
         switch self {
         case .unreadable(let path, let reason): "\(path): cannot load the SeqGAN oracle: \(reason)"

@@ -21,6 +21,7 @@ public struct DiscriminatorTrainingConfiguration: Codable, Sendable, Equatable {
     /// d-steps before adversarial training (50).
     public var pretrainingSteps = 50
 
+    /// The reference settings.
     public init() {}
 }
 
@@ -34,14 +35,20 @@ public struct DiscriminatorTrainingConfiguration: Codable, Sendable, Equatable {
 /// (dropout on, keep probability 0.75). The last partial minibatch is dropped, as the
 /// reference's data loader does.
 public final class DiscriminatorTrainer {
+    /// The discriminator being trained (its parameters change in place).
     public let discriminator: CNNDiscriminator
+    /// Batch size, step size, L2 coefficient, negatives, epochs, d-steps.
     public let configuration: DiscriminatorTrainingConfiguration
+    /// Adam with `configuration.learningRate`, its moments kept across d-steps.
     public let optimizer: Adam
     /// The real sequences (each as long as the discriminator's input).
     public let positives: [[Int]]
     /// Draws the real subset and the minibatch order.
     public var generator: RandomGenerator
 
+    /// A trainer of `discriminator` on the real sequences `positives`, its draws seeded by `seed`.
+    ///
+    /// - Precondition: `positives` is not empty.
     public init(discriminator: CNNDiscriminator, positives: [[Int]], configuration: DiscriminatorTrainingConfiguration,
                 seed: UInt64) {
         precondition(!positives.isEmpty, "DiscriminatorTrainer: no real sequences")
@@ -55,8 +62,11 @@ public final class DiscriminatorTrainer {
     /// What one d-step measured: mean loss and accuracy over its minibatches (training
     /// mode), and the number of optimizer steps.
     public struct StepReport: Sendable {
+        /// Mean loss (cross-entropy plus the L2 penalty) over the minibatches.
         public var loss: Double
+        /// Fraction of the minibatches' examples whose argmax class was right.
         public var accuracy: Double
+        /// Adam steps taken (full minibatches × epochs).
         public var updates: Int
     }
 

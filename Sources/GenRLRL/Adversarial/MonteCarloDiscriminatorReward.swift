@@ -18,6 +18,7 @@ import GenRLTensor
 /// runs `steps` d-steps, each on `negativeCount` sequences freshly sampled from the
 /// generator (the samples of the iteration are not used), as `sequence_gan.py` does.
 public final class MonteCarloDiscriminatorReward: TrainableReward {
+    /// The reward's name in metrics (`seqgan_discriminator` unless set).
     public let name: String
     /// Completes prefixes and averages their scores.
     public let estimator: MonteCarloRewardEstimator
@@ -51,6 +52,8 @@ public final class MonteCarloDiscriminatorReward: TrainableReward {
         generatorSampler = LSTMSampler(rollout.generatorModel)
     }
 
+    /// The action values of every sample's tokens as a dense reward (see above); an empty
+    /// completion scores 0. Sets `lastMeanActionValue`.
     public func score(_ samples: [Sample]) throws -> RewardScores {
         let sequences = samples.map { padded($0.completionTokens, to: sequenceLength) }
         let values = try estimator.actionValues(of: sequences, rollout: rollout.sampler, scorer: scorer, generator: &generator)

@@ -37,6 +37,9 @@ public struct MonteCarloRewardEstimator {
     /// the layout of generated and real batches of variable-length data.
     public var endToken: Int?
 
+    /// An estimator with N = `rolloutCount` (the paper's 16 by default).
+    ///
+    /// - Precondition: `rolloutCount` ≥ 1.
     public init(rolloutCount: Int = 16, startToken: Int, endToken: Int? = nil) {
         precondition(rolloutCount >= 1, "MonteCarloRewardEstimator: rolloutCount must be at least 1, got \(rolloutCount)")
         self.rolloutCount = rolloutCount
@@ -91,16 +94,23 @@ public struct MonteCarloRewardEstimator {
 /// SeqGAN's scorer: the discriminator's probability that a sequence is real,
 /// softmax(D(Y))[1], with dropout off (`dropout_keep_prob: 1.0` in `rollout.py`).
 public final class DiscriminatorScorer: CompletionScorer {
+    /// The discriminator read (in evaluation mode); it is not trained here.
     public let discriminator: CNNDiscriminator
     private var cache: CNNDiscriminator.PrefixCache?
 
+    /// A scorer reading `discriminator`.
     public init(_ discriminator: CNNDiscriminator) { self.discriminator = discriminator }
 
+    /// Puts the discriminator in evaluation mode (dropout off) and caches the convolution
+    /// windows of `sequences` for the completions of their prefixes.
     public func begin(sequences: IntTensor) throws {
         discriminator.eval()
         cache = discriminator.prefixCache(for: sequences)
     }
 
+    /// softmax(D(Y))[1] of each completion, reusing the windows inside the prefix.
+    ///
+    /// - Precondition: `begin(sequences:)` was called first.
     public func score(completions: IntTensor, prefixLength: Int) throws -> [Double] {
         guard let cache else { preconditionFailure("DiscriminatorScorer.score before begin(sequences:)") }
         let probabilities = prefixLength == cache.sequences.shape[1]

@@ -59,6 +59,7 @@ public final class ObjectiveMixingScorer: CompletionScorer {
     public let objective: any RewardFunction
     /// λ.
     public let lambda: Double
+    /// What the repetition penalty divides (by default the whole reward, as the paper).
     public let penalty: ORGANReward.Penalty
     /// Turns completion tokens into the text the objective reads.
     public let tokenizer: any Tokenizer
@@ -68,6 +69,9 @@ public final class ObjectiveMixingScorer: CompletionScorer {
     public private(set) var lastObjectiveMean = 0.0
     private var sequenceCount = 0
 
+    /// A scorer of λ·D + (1 − λ)·O with `penalty` applied.
+    ///
+    /// - Precondition: 0 ≤ λ ≤ 1, and a discriminator is given unless λ = 0.
     public init(discriminator: DiscriminatorScorer?, objective: any RewardFunction, lambda: Double,
                 penalty: ORGANReward.Penalty = .wholeReward, tokenizer: any Tokenizer, endToken: Int?) {
         precondition(lambda >= 0 && lambda <= 1, "ObjectiveMixingScorer: lambda \(lambda) must be in [0, 1]")
@@ -80,11 +84,16 @@ public final class ObjectiveMixingScorer: CompletionScorer {
         self.endToken = endToken
     }
 
+    /// Records B, the number of `sequences` (the block within which repeats are counted), and
+    /// prepares the discriminator.
     public func begin(sequences: IntTensor) throws {
         sequenceCount = sequences.shape[0]
         try discriminator?.begin(sequences: sequences)
     }
 
+    /// `ORGANReward.mix` of D and O for each completion, repeats counted within each block of B
+    /// consecutive rows (one completion of every sequence, compared by their tokens before the end
+    /// token). Scoring the sequences themselves (`prefixLength` = T) sets `lastObjectiveMean`.
     public func score(completions: IntTensor, prefixLength: Int) throws -> [Double] {
         let rows = completions.shape[0]
         let d = try discriminator?.score(completions: completions, prefixLength: prefixLength)

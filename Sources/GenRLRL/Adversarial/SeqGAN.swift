@@ -36,6 +36,7 @@ public final class SeqGAN: PolicyGradientAlgorithm {
         case batchMean = "batch_mean"
     }
 
+    /// SeqGAN's generator-update settings; the defaults are LantaoYu/SeqGAN's.
     public struct Configuration: Codable, Sendable, Equatable {
         /// Sequences per generator update (`BATCH_SIZE`, 64).
         public var batchSize = 64
@@ -49,18 +50,28 @@ public final class SeqGAN: PolicyGradientAlgorithm {
         /// The baseline subtracted from Q (the reference: none).
         public var baseline = Baseline.none
 
+        /// The reference settings (64 sequences, one g-step, clip 5, sum, no baseline).
         public init() {}
     }
 
+    /// The algorithm's name in metrics and logs.
     public let name = "seqgan"
+    /// The generator (the policy), its optimizer, the random generator and the reward, whose
+    /// per-token scores are taken as the action values Q (a `MonteCarloDiscriminatorReward`).
     public let setup: TrainingSetup
+    /// Batch size, g-steps, clip, reduction and baseline.
     public let configuration: Configuration
 
+    /// SeqGAN over `setup`, with the reference settings unless `configuration` says otherwise.
     public init(setup: TrainingSetup, configuration: Configuration = Configuration()) {
         self.setup = setup
         self.configuration = configuration
     }
 
+    /// One round's g-steps: `generatorSteps` updates, each on a fresh batch of `batchSize` samples.
+    /// Reports the last batch's rollout metrics, `reward/action_value_mean` (mean Q over the
+    /// generated tokens, averaged over the g-steps), and the last step's `losses/policy` and
+    /// `gradients/norm` (before clipping).
     public func iterate() throws -> IterationReport {
         var lastRollout: Rollout?
         var policyLoss: Float = 0, norm: Float = 0, meanValue = 0.0

@@ -30,6 +30,9 @@ public struct TexygenBLEU: Sendable {
     /// Lines kept by Texygen's fast mode (500).
     public var sampleLimit: Int
 
+    /// A scorer with Texygen's settings unless given: N = 3, ε = 0.1, 500 lines.
+    ///
+    /// - Precondition: `maxOrder` ≥ 1.
     public init(maxOrder: Int = 3, epsilon: Double = 0.1, sampleLimit: Int = 500) {
         precondition(maxOrder >= 1, "TexygenBLEU: maxOrder must be at least 1, got \(maxOrder)")
         self.maxOrder = maxOrder

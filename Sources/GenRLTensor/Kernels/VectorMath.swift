@@ -9,6 +9,8 @@
 /// The vector type of the kernels: eight lanes (one AVX register).
 public typealias FloatVector = SIMD8<Float>
 
+/// The kernels described above, as static functions on `FloatVector`: exp, tanh, sigmoid,
+/// GELU and its slope, and blend-based minimum, maximum and |x|.
 public enum VectorMath {
     /// eˣ by range reduction x = n·ln 2 + r, |r| ≤ ln 2 / 2, a degree-6 polynomial for eʳ
     /// (Cephes' coefficients), and 2ⁿ applied in two halves so that results that are

@@ -10,6 +10,7 @@ import GenRLTensor
 public struct ExperimentData {
     /// Training and held-out sequences, unpadded (a text line ends with its end token).
     public var training: [[Int]]
+    /// Held-out sequences (NLL-test, BLEU), laid out as `training`.
     public var test: [[Int]]
     /// The generator's first input.
     public var startToken: Int
@@ -82,6 +83,7 @@ public enum ExperimentError: Error, CustomStringConvertible {
     /// A configuration value or data file is unusable; the message names it.
     case invalid(String)
 
+    /// The message.
     public var description: String {
         switch self {
         case .invalid(let message): message

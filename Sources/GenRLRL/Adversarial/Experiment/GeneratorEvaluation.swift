@@ -17,6 +17,7 @@ public struct GeneratorEvaluation {
     /// The data the generator is judged against.
     public let data: ExperimentData
 
+    /// Measures against `data`'s held-out sequences (and its oracle, if any).
     public init(data: ExperimentData) { self.data = data }
 
     /// NLL-oracle over `samples` generator samples (nil without an oracle).

@@ -11,6 +11,7 @@ import GenRLRewards
 /// validity objective (a property in [0, 1] that real data satisfies almost surely and
 /// a generator only approximately).
 public final class KnownWordReward: RewardFunction {
+    /// The reward's name in metrics.
     public let name = "known_words"
     /// W, lowercased.
     public let vocabulary: Set<String>
@@ -20,6 +21,7 @@ public final class KnownWordReward: RewardFunction {
         vocabulary = Set(corpus.flatMap(Self.words))
     }
 
+    /// O(Y) of each sample's completion text, as its terminal score (never missing).
     public func score(_ samples: [Sample]) throws -> RewardScores {
         RewardScores(terminal: samples.map { sample in
             let words = Self.words(sample.completion)

@@ -31,7 +31,9 @@ import GenRLTensor
 /// d-steps (evaluated every 5 rounds). The generator is an LSTM language model; its
 /// rollouts, NLL-oracle and negatives use `LSTMSampler`.
 public final class SeqGANExperiment {
+    /// The experiment's settings, written to `config.json`.
     public let configuration: SeqGANExperimentConfiguration
+    /// Where the files above are written (created by `run()`).
     public let outputDirectory: URL
     /// Called with every line written to `metrics.jsonl` (progress display).
     public var onMetrics: (([String: Double], String) -> Void)?
@@ -41,6 +43,7 @@ public final class SeqGANExperiment {
     /// Draws the samples of every measurement (kept apart from training's draws).
     private var evaluationRandom = RandomGenerator(seed: 0)
 
+    /// An experiment that writes to `outputDirectory`; nothing runs or is written until `run()`.
     public init(configuration: SeqGANExperimentConfiguration, outputDirectory: URL) {
         self.configuration = configuration
         self.outputDirectory = outputDirectory

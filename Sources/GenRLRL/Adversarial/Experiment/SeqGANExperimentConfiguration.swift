@@ -33,6 +33,7 @@ public struct SeqGANExperimentConfiguration: Codable, Sendable, Equatable {
     /// What is measured and how often.
     public var evaluation = Evaluation()
 
+    /// The SeqGAN oracle experiment: every field at its default.
     public init() {}
 
     /// Where the real sequences come from.
@@ -63,6 +64,7 @@ public struct SeqGANExperimentConfiguration: Codable, Sendable, Equatable {
         /// Fraction of corpus lines held out for NLL-test and BLEU.
         public var testFraction = 0.1
 
+        /// The defaults above.
         public init() {}
     }
 
@@ -80,6 +82,7 @@ public struct SeqGANExperimentConfiguration: Codable, Sendable, Equatable {
         /// A generator checkpoint (safetensors) to start from instead of pretraining.
         public var checkpoint = ""
 
+        /// The defaults above.
         public init() {}
     }
 
@@ -96,6 +99,7 @@ public struct SeqGANExperimentConfiguration: Codable, Sendable, Equatable {
         /// Evaluate every this many epochs (5).
         public var evaluationInterval = 5
 
+        /// The defaults above.
         public init() {}
     }
 
@@ -114,6 +118,7 @@ public struct SeqGANExperimentConfiguration: Codable, Sendable, Equatable {
         /// A discriminator checkpoint to start from instead of pretraining it.
         public var checkpoint = ""
 
+        /// The defaults above.
         public init() {}
     }
 
@@ -139,6 +144,7 @@ public struct SeqGANExperimentConfiguration: Codable, Sendable, Equatable {
         /// (the batch's mean at each step; see `SeqGAN.Baseline`).
         public var baseline = SeqGAN.Baseline.none
 
+        /// The defaults above.
         public init() {}
     }
 
@@ -152,6 +158,7 @@ public struct SeqGANExperimentConfiguration: Codable, Sendable, Equatable {
         /// What the repetition penalty divides.
         public var penalty = ORGANReward.Penalty.wholeReward
 
+        /// The defaults above.
         public init() {}
     }
 
@@ -170,6 +177,7 @@ public struct SeqGANExperimentConfiguration: Codable, Sendable, Equatable {
         /// Generated lines the objective is averaged over at each evaluation (text data).
         public var objectiveSamples = 1_000
 
+        /// The defaults above.
         public init() {}
     }
 }
