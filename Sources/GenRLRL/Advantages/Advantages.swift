@@ -127,14 +127,18 @@ public enum Advantages {
 /// An exponential moving average of the reward, REINFORCE's classic baseline:
 /// b ← decay·b + (1 − decay)·mean(r), started at the first batch's mean.
 public struct MovingAverageBaseline: Codable, Sendable, Equatable {
+    /// The weight of the old value in the update (0.9 by default).
     public var decay: Float
+    /// The current baseline b; nil until the first `update(with:)`.
     public private(set) var value: Float?
 
+    /// A baseline with no value yet.
     public init(decay: Float = 0.9) { self.decay = decay }
 
     /// The baseline to subtract for this batch (before updating with it).
     public func current(orMean mean: Float) -> Float { value ?? mean }
 
+    /// Folds in a batch's mean reward: b ← decay·b + (1 − decay)·mean (b ← mean the first time).
     public mutating func update(with mean: Float) {
         value = value.map { decay * $0 + (1 - decay) * mean } ?? mean
     }

@@ -19,6 +19,7 @@ public final class GRPO: PolicyGradientAlgorithm {
         case tokenMean = "token_mean"
     }
 
+    /// GRPO's settings, with the paper's and TRL's defaults.
     public struct Configuration: Codable, Sendable, Equatable {
         /// Distinct prompts per batch.
         public var promptsPerBatch = 8
@@ -42,15 +43,21 @@ public final class GRPO: PolicyGradientAlgorithm {
         public init() {}
     }
 
+    /// The name `grpo`.
     public let name = "grpo"
+    /// The shared parts: policy, reference, reward, prompts, optimizer.
     public let setup: TrainingSetup
+    /// The settings.
     public let configuration: Configuration
 
+    /// GRPO on `setup`; the KL term needs `setup.reference`.
     public init(setup: TrainingSetup, configuration: Configuration = Configuration()) {
         self.setup = setup
         self.configuration = configuration
     }
 
+    /// One iteration: `groupSize` completions of each of `promptsPerBatch` prompts, group-normalised
+    /// advantages, then `iterations` gradient steps on the clipped surrogate with the KL term.
     public func iterate() throws -> IterationReport {
         // 1. G completions for each prompt.
         let rollout = try setup.collect(promptCount: configuration.promptsPerBatch, samplesPerPrompt: configuration.groupSize)

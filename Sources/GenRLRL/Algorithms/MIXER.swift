@@ -15,6 +15,7 @@ import GenRLTensor
 /// The baseline b is a moving average of the reward (the paper regresses it from the
 /// hidden state; documented difference).
 public final class MIXER: PolicyGradientAlgorithm {
+    /// MIXER's settings (paper defaults where the paper gives one).
     public struct Configuration: Codable, Sendable, Equatable {
         /// Reference sequences per batch.
         public var batchSize = 32
@@ -34,12 +35,16 @@ public final class MIXER: PolicyGradientAlgorithm {
         public init() {}
     }
 
+    /// The name `mixer`.
     public let name = "mixer"
+    /// The shared parts; its prompts are the complete reference sequences.
     public let setup: TrainingSetup
+    /// The settings.
     public let configuration: Configuration
     private var iteration = 0
     private var baseline: MovingAverageBaseline
 
+    /// MIXER on `setup`, at the first stage (s = `initialMLETokens`) with no baseline yet.
     public init(setup: TrainingSetup, configuration: Configuration = Configuration()) {
         self.setup = setup
         self.configuration = configuration
@@ -51,6 +56,8 @@ public final class MIXER: PolicyGradientAlgorithm {
         max(0, configuration.initialMLETokens - configuration.mleTokensDecrement * (iteration / configuration.iterationsPerStage))
     }
 
+    /// One iteration: split each reference after s tokens, complete the prefixes by sampling, and take
+    /// one gradient step on the MLE loss of the prefixes plus the REINFORCE loss of the completions.
     public func iterate() throws -> IterationReport {
         // 1. Split each reference after s tokens: the prefix is the prompt, the remainder the reference.
         let s = mleTokens
@@ -97,10 +104,12 @@ public final class MIXER: PolicyGradientAlgorithm {
         return IterationReport(metrics: metrics, rollout: rollout)
     }
 
+    /// The iteration count (which fixes s) and the moving-average baseline.
     public func checkpointState() -> [String: [Double]] {
         ["iteration": [Double(iteration)], "baseline": baseline.value.map { [Double($0)] } ?? []]
     }
 
+    /// Restores the iteration count and the baseline of `checkpointState()`.
     public func restore(checkpointState: [String: [Double]]) throws {
         iteration = Int(checkpointState["iteration"]?.first ?? 0)
         baseline = MovingAverageBaseline(decay: configuration.baselineDecay)

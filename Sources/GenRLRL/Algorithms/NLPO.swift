@@ -11,6 +11,7 @@ import GenRLTensor
 /// Both sampling and the PPO update use the masked, renormalised distribution
 /// (`Policy.actionMasking`); everything else is `PPO`.
 public final class NLPO: PolicyGradientAlgorithm {
+    /// NLPO's settings: PPO's, plus the masking policy's (RL4LMs defaults).
     public struct Configuration: Codable, Sendable, Equatable {
         /// The PPO part.
         public var ppo = PPO.Configuration()
@@ -24,8 +25,11 @@ public final class NLPO: PolicyGradientAlgorithm {
         public init() {}
     }
 
+    /// The name `nlpo`.
     public let name = "nlpo"
+    /// The settings.
     public let configuration: Configuration
+    /// The shared parts (those of the inner PPO).
     public var setup: TrainingSetup { ppo.setup }
     private let ppo: PPO
     private let masking: TopPMasking
@@ -44,6 +48,8 @@ public final class NLPO: PolicyGradientAlgorithm {
         ppo = PPO(setup: setup, configuration: configuration.ppo)
     }
 
+    /// One PPO iteration under the top-p mask, after refreshing the masking policy from the policy
+    /// every `maskUpdateInterval` iterations.
     public func iterate() throws -> IterationReport {
         if iteration > 0 && iteration % configuration.maskUpdateInterval == 0 {
             masking.model.copyParameters(from: setup.policy.model)
@@ -54,10 +60,12 @@ public final class NLPO: PolicyGradientAlgorithm {
         return report
     }
 
+    /// PPO's state (the KL coefficient) and the iteration count (which times the mask refreshes).
     public func checkpointState() -> [String: [Double]] {
         ppo.checkpointState().merging(["iteration": [Double(iteration)]]) { a, _ in a }
     }
 
+    /// Restores PPO's state and the iteration count of `checkpointState()`.
     public func restore(checkpointState: [String: [Double]]) throws {
         try ppo.restore(checkpointState: checkpointState)
         iteration = Int(checkpointState["iteration"]?.first ?? 0)
@@ -68,6 +76,7 @@ public final class NLPO: PolicyGradientAlgorithm {
         Dictionary(uniqueKeysWithValues: masking.model.namedParameters().map { ("masking.\($0.name)", $0.tensor) })
     }
 
+    /// Loads the masking model's parameters from the `masking.` entries of `checkpointTensors()`.
     public func restore(checkpointTensors: [String: Tensor]) throws {
         var state: [String: Tensor] = [:]
         for (name, tensor) in checkpointTensors where name.hasPrefix("masking.") { state[String(name.dropFirst(8))] = tensor }

@@ -19,6 +19,7 @@ public final class PPO: PolicyGradientAlgorithm {
         case loss
     }
 
+    /// PPO's settings, with the paper's, TRL's and the gpt-ppo benchmark's defaults.
     public struct Configuration: Codable, Sendable, Equatable {
         /// Prompts per rollout (TRL: 64; the gpt-ppo benchmark: 32).
         public var batchSize = 32
@@ -57,11 +58,16 @@ public final class PPO: PolicyGradientAlgorithm {
         public init() {}
     }
 
+    /// The name `ppo`.
     public let name = "ppo"
+    /// The shared parts; the policy's model must have a value head.
     public let setup: TrainingSetup
+    /// The settings.
     public let configuration: Configuration
+    /// The KL coefficient β: fixed, or adaptive when `targetKL` is set.
     public private(set) var klController: KLController
 
+    /// PPO on `setup`, whose policy must have a value head.
     public init(setup: TrainingSetup, configuration: Configuration = Configuration()) {
         precondition(setup.policy.model.hasValueHead, "PPO needs a policy with a value head")
         self.setup = setup
@@ -71,6 +77,8 @@ public final class PPO: PolicyGradientAlgorithm {
             mode: configuration.targetKL.map { .adaptive(target: $0, horizon: configuration.klHorizon) } ?? .fixed)
     }
 
+    /// One iteration: a rollout of `batchSize` prompts, KL-shaped rewards, GAE, then `epochs` passes of
+    /// minibatch steps on the clipped loss (stopped early past `earlyStopKL`); updates β afterwards.
     public func iterate() throws -> IterationReport {
         // 1. Rollout, with old log-probabilities, values and KL recomputed by teacher forcing.
         let rollout = try setup.collect(promptCount: configuration.batchSize)
@@ -151,8 +159,10 @@ public final class PPO: PolicyGradientAlgorithm {
         return IterationReport(metrics: metrics, rollout: rollout)
     }
 
+    /// The KL coefficient β under `kl_coefficient`.
     public func checkpointState() -> [String: [Double]] { ["kl_coefficient": [klController.coefficient]] }
 
+    /// Restores β from `kl_coefficient` (the mode stays the configuration's).
     public func restore(checkpointState: [String: [Double]]) throws {
         if let value = checkpointState["kl_coefficient"]?.first {
             klController = KLController(coefficient: value, mode: klController.mode)

@@ -24,6 +24,8 @@ public final class TrainingSetup {
     /// Optimizer updates made so far (advanced by `applyUpdate`; set when resuming).
     public var updateCount = 0
 
+    /// The parts of a run; `seed` seeds `generator`. The reference, if any, is frozen and put in
+    /// evaluation mode; `klEstimator` is how rollouts measure the KL to it.
     public init(policy: Policy, reference: (any LanguageModel)?, reward: any RewardFunction, prompts: PromptSource,
                 optimizer: any Optimizer, schedule: (any LearningRateSchedule)? = nil, seed: UInt64,
                 klEstimator: KLEstimator = .exact) {
@@ -63,9 +65,12 @@ public final class TrainingSetup {
 /// What one iteration of an algorithm produced: its metrics (stable keys, CleanRL style:
 /// `reward/mean`, `kl/mean`, `losses/policy`, …) and the rollout it trained on.
 public struct IterationReport: @unchecked Sendable {
+    /// The metrics by stable key (`reward/mean`, `losses/policy`, …).
     public var metrics: [String: Double]
+    /// The rollout the iteration trained on (nil if it had none).
     public var rollout: Rollout?
 
+    /// A report of `metrics` and `rollout`.
     public init(metrics: [String: Double], rollout: Rollout?) {
         self.metrics = metrics
         self.rollout = rollout
@@ -94,9 +99,13 @@ public protocol PolicyGradientAlgorithm: AnyObject {
 }
 
 extension PolicyGradientAlgorithm {
+    /// No state beyond the setup's.
     public func checkpointState() -> [String: [Double]] { [:] }
+    /// Nothing to restore.
     public func restore(checkpointState: [String: [Double]]) throws {}
+    /// No tensors beyond the policy's and the optimizer's.
     public func checkpointTensors() -> [String: Tensor] { [:] }
+    /// Nothing to restore.
     public func restore(checkpointTensors: [String: Tensor]) throws {}
 }
 

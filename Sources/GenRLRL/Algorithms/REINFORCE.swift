@@ -18,6 +18,7 @@ public final class REINFORCE: PolicyGradientAlgorithm {
         case batchMean = "batch_mean"
     }
 
+    /// REINFORCE's settings.
     public struct Configuration: Codable, Sendable, Equatable {
         /// Prompts (and samples) per batch.
         public var batchSize = 32
@@ -37,17 +38,22 @@ public final class REINFORCE: PolicyGradientAlgorithm {
         public init() {}
     }
 
+    /// The name `reinforce`.
     public let name = "reinforce"
+    /// The shared parts: policy, reference, reward, prompts, optimizer.
     public let setup: TrainingSetup
+    /// The settings.
     public let configuration: Configuration
     private var movingAverage: MovingAverageBaseline
 
+    /// REINFORCE on `setup`, with no moving-average baseline yet.
     public init(setup: TrainingSetup, configuration: Configuration = Configuration()) {
         self.setup = setup
         self.configuration = configuration
         movingAverage = MovingAverageBaseline(decay: configuration.baselineDecay)
     }
 
+    /// One iteration: a rollout of `batchSize` prompts, rewards-to-go minus the baseline, one gradient step.
     public func iterate() throws -> IterationReport {
         // 1. Rollout.
         let rollout = try setup.collect(promptCount: configuration.batchSize)
@@ -85,10 +91,12 @@ public final class REINFORCE: PolicyGradientAlgorithm {
         return IterationReport(metrics: metrics, rollout: rollout)
     }
 
+    /// The moving-average baseline under `baseline` (empty before the first update).
     public func checkpointState() -> [String: [Double]] {
         ["baseline": movingAverage.value.map { [Double($0)] } ?? []]
     }
 
+    /// Restores the moving-average baseline of `checkpointState()`.
     public func restore(checkpointState: [String: [Double]]) throws {
         movingAverage = MovingAverageBaseline(decay: configuration.baselineDecay)
         if let value = checkpointState["baseline"]?.first { movingAverage.update(with: Float(value)) }

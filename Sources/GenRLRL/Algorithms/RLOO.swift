@@ -8,6 +8,7 @@ import GenRLTensor
 ///   Rᵢ = rᵢ − β·Σₜ KLᵢₜ,   Âᵢ = Rᵢ − (1/(k−1)) Σ_{j≠i} Rⱼ
 ///   loss = −mean_i Âᵢ·Σₜ log π(aᵢₜ)
 public final class RLOO: PolicyGradientAlgorithm {
+    /// RLOO's settings, with the paper's and TRL's defaults.
     public struct Configuration: Codable, Sendable, Equatable {
         /// Distinct prompts per batch.
         public var promptsPerBatch = 8
@@ -23,16 +24,22 @@ public final class RLOO: PolicyGradientAlgorithm {
         public init() {}
     }
 
+    /// The name `rloo`.
     public let name = "rloo"
+    /// The shared parts: policy, reference, reward, prompts, optimizer.
     public let setup: TrainingSetup
+    /// The settings.
     public let configuration: Configuration
 
+    /// RLOO on `setup`; `samplesPerPrompt` must be at least 2 (the baseline needs another sample).
     public init(setup: TrainingSetup, configuration: Configuration = Configuration()) {
         precondition(configuration.samplesPerPrompt >= 2, "RLOO needs at least 2 samples per prompt")
         self.setup = setup
         self.configuration = configuration
     }
 
+    /// One iteration: k completions of each prompt, KL-penalised sequence rewards, leave-one-out
+    /// advantages, and one gradient step.
     public func iterate() throws -> IterationReport {
         // 1. k completions per prompt.
         let rollout = try setup.collect(promptCount: configuration.promptsPerBatch, samplesPerPrompt: configuration.samplesPerPrompt)

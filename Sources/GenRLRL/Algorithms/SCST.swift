@@ -8,6 +8,7 @@ import GenRLTensor
 ///
 ///   loss = −mean_t[(r(w^s) − r(ŵ))·log π(w^s_t)],   ŵ = greedy decode.
 public final class SCST: PolicyGradientAlgorithm {
+    /// SCST's settings (the paper has no entropy bonus or KL penalty).
     public struct Configuration: Codable, Sendable, Equatable {
         /// Prompts per batch (one sample and one greedy decode each).
         public var batchSize = 32
@@ -21,15 +22,21 @@ public final class SCST: PolicyGradientAlgorithm {
         public init() {}
     }
 
+    /// The name `scst`.
     public let name = "scst"
+    /// The shared parts: policy, reference, reward, prompts, optimizer.
     public let setup: TrainingSetup
+    /// The settings.
     public let configuration: Configuration
 
+    /// SCST on `setup`.
     public init(setup: TrainingSetup, configuration: Configuration = Configuration()) {
         self.setup = setup
         self.configuration = configuration
     }
 
+    /// One iteration: one sample and one greedy decode of each prompt, the greedy reward as baseline
+    /// (prompts whose greedy decode has no score are left out), one gradient step.
     public func iterate() throws -> IterationReport {
         // 1. Sampled completions, and the greedy decode of the same prompts.
         let prompts = setup.prompts.next(configuration.batchSize)

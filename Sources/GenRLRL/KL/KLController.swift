@@ -18,8 +18,10 @@ public struct KLController: Codable, Sendable, Equatable {
 
     /// The current coefficient β.
     public private(set) var coefficient: Double
+    /// Fixed or adaptive.
     public let mode: Mode
 
+    /// A controller starting at β = `coefficient` (must be ≥ 0).
     public init(coefficient: Double, mode: Mode = .fixed) {
         precondition(coefficient >= 0, "KL coefficient must be non-negative, got \(coefficient)")
         self.coefficient = coefficient

@@ -14,6 +14,7 @@ public enum KLEstimator: String, Codable, Sendable, CaseIterable {
     case exact, k1, k3
 }
 
+/// The KL divergence between the policy's and the reference's next-token distributions.
 public enum KLDivergence {
     /// The exact KL(softmax(policy) ‖ softmax(reference)) for every row of two logit
     /// tensors of equal shape [..., V]; result [...]. Computed per row as

@@ -18,6 +18,7 @@ public final class Policy {
     /// evaluation and, through its processor, to sampling.
     public var actionMasking: (any ActionMasking)?
 
+    /// A policy of `model`, decoded with `decoding`, with no action masking.
     public init(model: any LanguageModel, tokenizer: any Tokenizer, decoding: DecodingConfiguration) {
         self.model = model
         self.tokenizer = tokenizer
@@ -57,10 +58,14 @@ public protocol ActionMasking: AnyObject {
 /// A prompt to generate from: its text, its tokens (beginning with the begin token), and
 /// the references that reference-based rewards compare with.
 public struct Prompt: Sendable, Equatable {
+    /// The prompt's text (without the begin token).
     public var text: String
+    /// The prompt's tokens, beginning with the begin token.
     public var tokens: [Int]
+    /// The reference texts that reference-based rewards compare with (may be empty).
     public var references: [String]
 
+    /// A prompt of given text and tokens.
     public init(text: String, tokens: [Int], references: [String] = []) {
         self.text = text
         self.tokens = tokens
@@ -79,12 +84,14 @@ public struct Prompt: Sendable, Equatable {
 /// Where the prompts of each batch come from: a fixed set visited in seeded shuffled
 /// epochs (every prompt once per epoch), or the unconditional prompt.
 public struct PromptSource: Sendable {
+    /// The prompts, in their original order.
     public let prompts: [Prompt]
     private var order: [Int] = []
     private var cursor = 0
     private var epoch = 0
     private let seed: UInt64
 
+    /// A source over `prompts` (at least one) whose epoch orders are shuffled from `seed`.
     public init(prompts: [Prompt], seed: UInt64 = 0) {
         precondition(!prompts.isEmpty, "PromptSource needs at least one prompt")
         self.prompts = prompts

@@ -64,6 +64,7 @@ public struct RolloutCollector {
     /// Which KL estimator fills `Rollout.klPerToken`.
     public var klEstimator: KLEstimator = .exact
 
+    /// A collector that measures the KL with `klEstimator`.
     public init(klEstimator: KLEstimator = .exact) { self.klEstimator = klEstimator }
 
     /// One rollout: `samplesPerPrompt` completions of each prompt (consecutive rows share a

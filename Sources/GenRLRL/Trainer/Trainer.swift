@@ -12,8 +12,11 @@ public protocol TrainingCallback: AnyObject {
 }
 
 extension TrainingCallback {
+    /// Does nothing.
     public func trainingWillStart(step: Int, algorithm: any PolicyGradientAlgorithm) throws {}
+    /// Does nothing.
     public func iterationDidEnd(step: Int, report: IterationReport, algorithm: any PolicyGradientAlgorithm) throws {}
+    /// Does nothing.
     public func trainingDidEnd(step: Int, algorithm: any PolicyGradientAlgorithm) throws {}
 }
 
@@ -21,11 +24,14 @@ extension TrainingCallback {
 /// (`rewards/<name>/mean`), let a trainable reward learn from the new samples (a SeqGAN
 /// discriminator, a reward model), tell the callbacks.
 public final class Trainer {
+    /// The algorithm being run.
     public let algorithm: any PolicyGradientAlgorithm
+    /// Told of every iteration, in order.
     public var callbacks: [any TrainingCallback]
     /// Completed iterations (restored on resume).
     public var step: Int
 
+    /// A trainer that starts counting at `step` (0, or the step of the checkpoint resumed from).
     public init(algorithm: any PolicyGradientAlgorithm, callbacks: [any TrainingCallback] = [], step: Int = 0) {
         self.algorithm = algorithm
         self.callbacks = callbacks
@@ -55,10 +61,12 @@ public final class Trainer {
 
 /// Keeps every iteration's metrics in memory (tests, notebooks, reports).
 public final class MetricsHistory: TrainingCallback {
+    /// Each iteration's metrics, with its `step`.
     public private(set) var rows: [[String: Double]] = []
 
     public init() {}
 
+    /// Appends the report's metrics with `step`.
     public func iterationDidEnd(step: Int, report: IterationReport, algorithm: any PolicyGradientAlgorithm) throws {
         var row = report.metrics
         row["step"] = Double(step)
