@@ -19,6 +19,7 @@ public struct DecodingConfiguration: Codable, Sendable, Equatable {
     /// The end token's id.
     public var endToken: Int = Vocabulary.endID
 
+    /// A configuration; every argument defaults to the field's default (plain sampling of 20 tokens).
     public init(maximumNewTokens: Int = 20, minimumNewTokens: Int = 0, temperature: Float = 1, topK: Int? = nil,
                 topP: Float? = nil, greedy: Bool = false, stopAtEndToken: Bool = true, endToken: Int = Vocabulary.endID) {
         self.maximumNewTokens = maximumNewTokens

@@ -26,13 +26,16 @@ public protocol ObservingLogitProcessor: LogitProcessor {
 
 /// Divides the logits by a temperature τ: τ < 1 sharpens, τ > 1 flattens (softmax(x/τ)).
 public struct TemperatureProcessor: LogitProcessor {
+    /// The temperature τ (> 0).
     public let temperature: Float
 
+    /// A processor dividing by `temperature`, which must be positive.
     public init(_ temperature: Float) {
         precondition(temperature > 0, "temperature must be positive, got \(temperature)")
         self.temperature = temperature
     }
 
+    /// Multiplies every logit by 1/τ.
     public func process(_ row: UnsafeMutableBufferPointer<Float>, sequence: Int, generated: Int, tokens: ArraySlice<Int32>) {
         let inverse = 1 / temperature
         for i in row.indices { row[i] *= inverse }
@@ -42,13 +45,16 @@ public struct TemperatureProcessor: LogitProcessor {
 /// Keeps the k largest logits (Fan et al. 2018); ties with the k-th value are kept, as
 /// in Hugging Face's `TopKLogitsWarper`.
 public struct TopKProcessor: LogitProcessor {
+    /// How many of the largest logits stay (ties with the k-th included).
     public let k: Int
 
+    /// A processor keeping the `k` (> 0) largest logits.
     public init(_ k: Int) {
         precondition(k > 0, "top-k needs k > 0, got \(k)")
         self.k = k
     }
 
+    /// Sets every logit below the k-th largest to −∞ (nothing when k ≥ the vocabulary size).
     public func process(_ row: UnsafeMutableBufferPointer<Float>, sequence: Int, generated: Int, tokens: ArraySlice<Int32>) {
         guard k < row.count else { return }
         let threshold = kthLargest(Array(row), k)
@@ -60,13 +66,16 @@ public struct TopKProcessor: LogitProcessor {
 /// whose probability reaches p — tokens are kept in order of decreasing probability while
 /// the mass before them is below p — and always at least one.
 public struct TopPProcessor: LogitProcessor {
+    /// The probability mass p in (0, 1] to keep (1: everything).
     public let p: Float
 
+    /// A processor keeping mass `p`, which must lie in (0, 1].
     public init(_ p: Float) {
         precondition(p > 0 && p <= 1, "top-p needs p in (0, 1], got \(p)")
         self.p = p
     }
 
+    /// Sets the logits outside the nucleus to −∞; ties in probability are broken by the lower token id.
     public func process(_ row: UnsafeMutableBufferPointer<Float>, sequence: Int, generated: Int, tokens: ArraySlice<Int32>) {
         guard p < 1, let base = row.baseAddress else { return }
         let lse = RowKernels.logSumExp(base, count: row.count)
@@ -84,14 +93,18 @@ public struct TopPProcessor: LogitProcessor {
 
 /// Forbids the end token until a sequence has generated `minimumTokens` tokens.
 public struct MinimumLengthProcessor: LogitProcessor {
+    /// Generated tokens before the end token is allowed.
     public let minimumTokens: Int
+    /// The end token's id.
     public let endToken: Int
 
+    /// A processor forbidding `endToken` for the first `minimumTokens` generated tokens.
     public init(minimumTokens: Int, endToken: Int) {
         self.minimumTokens = minimumTokens
         self.endToken = endToken
     }
 
+    /// Sets the end token's logit to −∞ while `generated < minimumTokens`.
     public func process(_ row: UnsafeMutableBufferPointer<Float>, sequence: Int, generated: Int, tokens: ArraySlice<Int32>) {
         if generated < minimumTokens && endToken < row.count { row[endToken] = -.infinity }
     }
@@ -100,12 +113,15 @@ public struct MinimumLengthProcessor: LogitProcessor {
 /// Removes tokens a rule forbids: `isAllowed(sequence, generated, tokens, token)`; used
 /// for NLPO's action mask and for constrained vocabularies. At least one token must stay.
 public struct AllowedTokensProcessor: LogitProcessor {
+    /// For (sequence, generated, tokens so far), one flag per vocabulary entry: true where allowed.
     public let allowedTokens: @Sendable (_ sequence: Int, _ generated: Int, _ tokens: ArraySlice<Int32>) -> [Bool]
 
+    /// A processor applying the rule `allowedTokens`.
     public init(_ allowedTokens: @escaping @Sendable (_ sequence: Int, _ generated: Int, _ tokens: ArraySlice<Int32>) -> [Bool]) {
         self.allowedTokens = allowedTokens
     }
 
+    /// Sets the logits of the tokens the rule forbids to −∞; the rule's mask must cover the vocabulary.
     public func process(_ row: UnsafeMutableBufferPointer<Float>, sequence: Int, generated: Int, tokens: ArraySlice<Int32>) {
         let allowed = allowedTokens(sequence, generated, tokens)
         precondition(allowed.count == row.count, "AllowedTokensProcessor: mask of \(allowed.count) for \(row.count) tokens")

@@ -17,11 +17,16 @@ public final class BigramLanguageModel: Module, LanguageModel {
         valueTable = valueHead ? Tensor.zeros([vocabularySize, 1]).asParameter() : nil
     }
 
+    /// The number of rows of `transitions`.
     public var vocabularySize: Int { transitions.shape[0] }
+    /// None: a bigram takes sequences of any length.
     public var maximumLength: Int? { nil }
+    /// Whether the model has a `valueTable`.
     public var hasValueHead: Bool { valueTable != nil }
+    /// "bigram V".
     public var architectureSummary: String { "bigram \(vocabularySize)" }
 
+    /// The rows of `transitions` (and `valueTable`) for every token of `tokens` [B, T].
     public func callAsFunction(_ tokens: IntTensor) -> LanguageModelOutput {
         let values = valueTable.map { $0.indexSelect(tokens, axis: 0).squeezing(axis: -1) }
         return LanguageModelOutput(logits: transitions.indexSelect(tokens, axis: 0), values: values)
@@ -32,8 +37,10 @@ public final class BigramLanguageModel: Module, LanguageModel {
         var position = 0
     }
 
+    /// A state that only counts positions.
     public func makeDecodingState(batchSize: Int) -> DecodingState { State() }
 
+    /// The same as `callAsFunction` (each output depends on its own token only); advances the count.
     public func decode(_ tokens: IntTensor, state: DecodingState) -> LanguageModelOutput {
         (state as! State).position += tokens.shape[1]
         return self(tokens)

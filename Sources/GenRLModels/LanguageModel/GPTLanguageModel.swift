@@ -37,6 +37,7 @@ public struct GPTConfiguration: Codable, Sendable, Equatable {
                   valueHead: try c.decodeIfPresent(Bool.self, forKey: .valueHead) ?? defaults.valueHead)
     }
 
+    /// A configuration; the defaults are the benchmark model's (4 blocks × 256, 4 heads, context 128).
     public init(vocabularySize: Int, contextLength: Int = 128, width: Int = 256, layers: Int = 4, heads: Int = 4,
                 mlpRatio: Int = 4, dropout: Float = 0, valueHead: Bool = false) {
         self.vocabularySize = vocabularySize
@@ -61,15 +62,24 @@ public struct GPTConfiguration: Codable, Sendable, Equatable {
 /// as GPT-2's: N(0, 0.02), residual output projections N(0, 0.02/√(2·layers)), zero
 /// biases.
 public final class GPTLanguageModel: Module, LanguageModel {
+    /// The sizes.
     public let configuration: GPTConfiguration
+    /// Token embeddings [V, d].
     public let tokenEmbedding: Embedding
+    /// Learned position embeddings [context, d].
     public let positionEmbedding: Embedding
+    /// Dropout on the sum of the two embeddings.
     public let embeddingDropout: Dropout
+    /// The transformer blocks, in order.
     public let blocks: [GPTBlock]
+    /// The LayerNorm after the last block.
     public let finalNorm: LayerNorm
+    /// The bias-free output projection d → V.
     public let head: Linear
+    /// The value head d → 1 on the final normalised hidden state, when configured.
     public let valueHead: Linear?
 
+    /// A model of `configuration` with GPT-2's initialisation, drawn from `generator`.
     public init(_ configuration: GPTConfiguration, generator: inout RandomGenerator) {
         self.configuration = configuration
         tokenEmbedding = Embedding(configuration.vocabularySize, configuration.width, generator: &generator)
@@ -99,9 +109,13 @@ public final class GPTLanguageModel: Module, LanguageModel {
         }
     }
 
+    /// The configuration's vocabulary size.
     public var vocabularySize: Int { configuration.vocabularySize }
+    /// The context length.
     public var maximumLength: Int? { configuration.contextLength }
+    /// Whether the model has a `valueHead`.
     public var hasValueHead: Bool { valueHead != nil }
+    /// "gpt L×d, H heads, context C".
     public var architectureSummary: String {
         "gpt \(configuration.layers)×\(configuration.width), \(configuration.heads) heads, context \(configuration.contextLength)"
     }
@@ -112,10 +126,12 @@ public final class GPTLanguageModel: Module, LanguageModel {
         init(caches: [KVCache]) { self.caches = caches }
     }
 
+    /// An empty key–value cache per block, sized for the context length.
     public func makeDecodingState(batchSize: Int) -> DecodingState {
         State(caches: blocks.map { $0.makeCache(batchSize: batchSize, capacity: configuration.contextLength) })
     }
 
+    /// Logits [B, T, V] (and values [B, T]) for positions 0..<T; T must not exceed the context.
     public func callAsFunction(_ tokens: IntTensor) -> LanguageModelOutput {
         var x = embed(tokens, offset: 0)
         for block in blocks { x = block(x, keyPaddingMask: nil) }
@@ -129,6 +145,7 @@ public final class GPTLanguageModel: Module, LanguageModel {
         return Tensor.linearCrossEntropy(finalNorm(x), weight: head.weight, bias: nil, targets: targets, weights: weights)
     }
 
+    /// Runs `tokens` at the positions after those in the caches, appending their keys and values.
     public func decode(_ tokens: IntTensor, state: DecodingState) -> LanguageModelOutput {
         let state = state as! State
         var x = embed(tokens, offset: state.position)

@@ -8,6 +8,7 @@ public struct LanguageModelOutput: @unchecked Sendable {
     /// The value head's estimate at each position, [B, T], when the model has one.
     public let values: Tensor?
 
+    /// Outputs of the given logits and values.
     public init(logits: Tensor, values: Tensor?) {
         self.logits = logits
         self.values = values
@@ -71,6 +72,7 @@ public enum LanguageModelError: Error, CustomStringConvertible {
     case mismatchedWeights(path: String, reason: String)
     case sequenceTooLong(length: Int, maximum: Int)
 
+    /// The message, naming the file at fault where there is one.
     public var description: String {
         switch self {
         case .unreadableConfiguration(let path, let reason): "\(path): cannot read model configuration: \(reason)"

@@ -11,6 +11,7 @@ public enum LanguageModelConfiguration: Codable, Sendable, Equatable {
 
     private enum Keys: String, CodingKey { case architecture, vocabularySize, valueHead }
 
+    /// Decodes `config.json`, choosing the case by its `architecture` key.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: Keys.self)
         switch try container.decode(String.self, forKey: .architecture) {
@@ -25,6 +26,7 @@ public enum LanguageModelConfiguration: Codable, Sendable, Equatable {
         }
     }
 
+    /// Writes the configuration's fields with its `architecture` key.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: Keys.self)
         switch self {

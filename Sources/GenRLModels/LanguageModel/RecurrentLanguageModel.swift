@@ -36,6 +36,7 @@ public struct RecurrentLanguageModelConfiguration: Codable, Sendable, Equatable 
                   valueHead: try c.decodeIfPresent(Bool.self, forKey: .valueHead) ?? defaults.valueHead)
     }
 
+    /// A configuration; the defaults are SeqGAN's generator (one LSTM layer, 32 embedding, 32 hidden).
     public init(vocabularySize: Int, cell: Cell = .lstm, embeddingSize: Int = 32, hiddenSize: Int = 32, layers: Int = 1,
                 dropout: Float = 0, valueHead: Bool = false) {
         self.vocabularySize = vocabularySize
@@ -52,16 +53,20 @@ public struct RecurrentLanguageModelConfiguration: Codable, Sendable, Equatable 
 /// value head. Parameter names follow PyTorch (`embedding.weight`, `lstm.weight_ih_l0`,
 /// `out.weight`, …), the layout of SeqGAN's oracle file, so such checkpoints load as is.
 public final class RecurrentLanguageModel: Module, LanguageModel {
+    /// The sizes.
     public let configuration: RecurrentLanguageModelConfiguration
+    /// Token embeddings [V, embeddingSize].
     public let embedding: Embedding
     /// The recurrent layers, one of the two.
     public let lstm: LSTM?
+    /// The GRU layers, when the cell is `.gru`.
     public let gru: GRU?
     /// The output projection to logits (named `out` as in SeqGAN's checkpoints).
     public let out: Linear
     /// V(s) from the top layer's output.
     public let valueHead: Linear?
 
+    /// A model of `configuration`, its layers initialised from `generator`.
     public init(_ configuration: RecurrentLanguageModelConfiguration, generator: inout RandomGenerator) {
         self.configuration = configuration
         embedding = Embedding(configuration.vocabularySize, configuration.embeddingSize, generator: &generator)
@@ -79,9 +84,13 @@ public final class RecurrentLanguageModel: Module, LanguageModel {
         valueHead = configuration.valueHead ? Linear(configuration.hiddenSize, 1, generator: &generator) : nil
     }
 
+    /// The configuration's vocabulary size.
     public var vocabularySize: Int { configuration.vocabularySize }
+    /// None: a recurrent model takes sequences of any length.
     public var maximumLength: Int? { nil }
+    /// Whether the model has a `valueHead`.
     public var hasValueHead: Bool { valueHead != nil }
+    /// "cell L×hidden, embedding E", e.g. "lstm 1×32, embedding 32".
     public var architectureSummary: String {
         "\(configuration.cell.rawValue) \(configuration.layers)×\(configuration.hiddenSize), embedding \(configuration.embeddingSize)"
     }
@@ -96,11 +105,13 @@ public final class RecurrentLanguageModel: Module, LanguageModel {
         var recurrent: RecurrentState?
     }
 
+    /// Logits [B, T, V] (and values [B, T]) for `tokens` [B, T], from a zero state.
     public func callAsFunction(_ tokens: IntTensor) -> LanguageModelOutput {
         let state = State()
         return run(tokens, state: state)
     }
 
+    /// A state that starts at zero.
     public func makeDecodingState(batchSize: Int) -> DecodingState { State() }
 
     /// The output layer fused with the cross-entropy: the [B, T, V] logits are never formed.
@@ -109,6 +120,7 @@ public final class RecurrentLanguageModel: Module, LanguageModel {
         return Tensor.linearCrossEntropy(hidden, weight: out.weight, bias: out.bias, targets: targets, weights: weights)
     }
 
+    /// Runs `tokens` from the carried recurrent state and advances it.
     public func decode(_ tokens: IntTensor, state: DecodingState) -> LanguageModelOutput {
         run(tokens, state: state as! State)
     }

@@ -32,9 +32,11 @@ public struct PretrainingState: Codable, Sendable, Equatable {
     public var step = 0
     /// The epoch being trained and the next batch in it.
     public var epoch = 0
+    /// The next batch's index within `epoch`.
     public var batchInEpoch = 0
     /// Best validation NLL so far and the step it was reached at.
     public var bestValidationLoss: Double? = nil
+    /// The step of `bestValidationLoss`.
     public var bestStep: Int? = nil
     /// Evaluations since the best one.
     public var evaluationsWithoutImprovement = 0
@@ -49,11 +51,17 @@ public struct PretrainingState: Codable, Sendable, Equatable {
 /// the best model. Resumable: `state` plus the model's and optimizer's tensors are all
 /// that a resumed run needs.
 public final class Pretrainer {
+    /// The model being trained.
     public let model: any LanguageModel
+    /// Updates the model's parameters; its learning rate is set every step.
     public let optimizer: any Optimizer
+    /// The training batches; epoch e is read in the order `training` draws for e.
     public let training: TokenBatches
+    /// The validation batches (empty: no validation, no early stopping).
     public let validation: [TokenBatch]
+    /// The settings.
     public let configuration: PretrainingConfiguration
+    /// Where the run is; set it to resume.
     public var state = PretrainingState()
 
     /// Called after each step with (step, metrics): `train/loss`, `train/learning_rate`,
@@ -62,6 +70,7 @@ public final class Pretrainer {
     /// Called when the validation loss improves, to save the best model.
     public var onImprovement: ((Int, Double) throws -> Void)?
 
+    /// A run at step 0 of `model` on `training`, validated on `validation`.
     public init(model: any LanguageModel, optimizer: any Optimizer, training: TokenBatches, validation: [TokenBatch],
                 configuration: PretrainingConfiguration) {
         self.model = model
