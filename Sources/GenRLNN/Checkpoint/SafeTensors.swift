@@ -207,6 +207,7 @@ public enum SafeTensorsError: Error, CustomStringConvertible {
     case unsupportedType(name: String, dtype: String, path: String)
     case missingTensor(name: String, path: String)
 
+    /// The message, beginning with the file at fault.
     public var description: String {
         switch self {
         case .unreadable(let path, let reason): "\(path): cannot read: \(reason)"

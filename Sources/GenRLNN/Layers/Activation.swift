@@ -4,6 +4,7 @@ import GenRLTensor
 public enum Activation: String, Codable, Sendable, CaseIterable {
     case relu, gelu, tanh, sigmoid, identity
 
+    /// The non-linearity applied to every element of `x`.
     public func callAsFunction(_ x: Tensor) -> Tensor {
         switch self {
         case .relu: x.relu()
@@ -17,10 +18,14 @@ public enum Activation: String, Codable, Sendable, CaseIterable {
 
 /// Linear → activation → Linear (the transformer feed-forward block and small heads).
 public final class MLP: Module {
+    /// The first layer, input → hidden.
     public let input: Linear
+    /// The second layer, hidden → output.
     public let output: Linear
+    /// The non-linearity between the two layers.
     public let activation: Activation
 
+    /// An MLP inputSize → hidden → outputSize with PyTorch-initialised layers (GELU by default).
     public init(_ inputSize: Int, hidden: Int, _ outputSize: Int, activation: Activation = .gelu,
                 generator: inout RandomGenerator) {
         input = Linear(inputSize, hidden, generator: &generator)
@@ -28,6 +33,7 @@ public final class MLP: Module {
         self.activation = activation
     }
 
+    /// output(activation(input(x))).
     public func callAsFunction(_ x: Tensor) -> Tensor {
         output(activation(input(x)))
     }

@@ -9,12 +9,15 @@ public final class Dropout: Module, RandomStateful {
     /// The generator the masks are drawn from.
     public var generator: RandomGenerator
 
+    /// Dropout with `probability` in [0, 1), its masks drawn from a generator seeded with `seed`.
     public init(probability: Float, seed: UInt64 = 0) {
         precondition(probability >= 0 && probability < 1, "Dropout: probability must be in [0, 1), got \(probability)")
         self.probability = probability
         generator = RandomGenerator(seed: seed)
     }
 
+    /// In training, zeroes each element with the probability and scales the rest by 1/(1 − p);
+    /// otherwise returns `x`.
     public func callAsFunction(_ x: Tensor) -> Tensor {
         guard isTraining, probability > 0 else { return x }
         return x.dropout(probability: probability, using: &generator)

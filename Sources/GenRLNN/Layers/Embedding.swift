@@ -5,6 +5,7 @@ public final class Embedding: Module {
     /// [vocabularySize, dimension].
     public let weight: Tensor
 
+    /// A table of `vocabularySize` vectors of size `dimension`, drawn from N(0, 1).
     public init(_ vocabularySize: Int, _ dimension: Int, generator: inout RandomGenerator) {
         weight = Initialization.normal([vocabularySize, dimension], using: &generator).asParameter()
     }

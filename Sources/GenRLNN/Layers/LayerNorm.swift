@@ -10,12 +10,14 @@ public final class LayerNorm: Module {
     /// Added to the variance before the square root.
     public let epsilon: Float
 
+    /// A LayerNorm over a last axis of size `dimension`.
     public init(_ dimension: Int, epsilon: Float = 1e-5) {
         weight = Tensor.ones([dimension]).asParameter()
         bias = Tensor.zeros([dimension]).asParameter()
         self.epsilon = epsilon
     }
 
+    /// (x − mean) / √(var + ε) · γ + β over the last axis of `x`.
     public func callAsFunction(_ x: Tensor) -> Tensor {
         Tensor.layerNorm(x, weight: weight, bias: bias, epsilon: epsilon)
     }

@@ -8,6 +8,7 @@ public final class Linear: Module {
     /// [outputSize], or nil without bias.
     public let bias: Tensor?
 
+    /// A layer inputSize → outputSize, with a bias unless `bias` is false.
     public init(_ inputSize: Int, _ outputSize: Int, bias: Bool = true, generator: inout RandomGenerator) {
         weight = Initialization.uniformFanIn([outputSize, inputSize], fanIn: inputSize, using: &generator).asParameter()
         self.bias = bias ? Initialization.uniformFanIn([outputSize], fanIn: inputSize, using: &generator).asParameter() : nil
@@ -18,6 +19,7 @@ public final class Linear: Module {
     /// Output features.
     public var outputSize: Int { weight.shape[0] }
 
+    /// x·Wᵀ + b over the last axis of `x`.
     public func callAsFunction(_ x: Tensor) -> Tensor {
         Tensor.linear(x, weight: weight, bias: bias)
     }

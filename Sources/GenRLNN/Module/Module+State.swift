@@ -9,6 +9,7 @@ public enum ModuleStateError: Error, CustomStringConvertible, Equatable {
     /// A tensor's shape differs from the parameter's.
     case shapeMismatch(name: String, expected: [Int], found: [Int])
 
+    /// The message, naming the parameters at fault.
     public var description: String {
         switch self {
         case .missingParameters(let names): "missing parameters: \(names.joined(separator: ", "))"

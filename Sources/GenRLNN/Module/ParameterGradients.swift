@@ -6,6 +6,7 @@ public struct ParameterGradients: @unchecked Sendable {
     /// (name, gradient) pairs in parameter order.
     public private(set) var entries: [(name: String, gradient: Tensor)]
 
+    /// Gradients from (name, gradient) pairs, kept in the given order.
     public init(_ entries: [(name: String, gradient: Tensor)]) { self.entries = entries }
 
     /// The gradient of the parameter called `name`, if it was computed.

@@ -5,6 +5,7 @@ public struct GRUState: Sendable {
     /// h, [layers, batch, hidden] (PyTorch's `h_n` layout).
     public var hidden: Tensor
 
+    /// A state of the given hidden tensor [layers, batch, hidden].
     public init(hidden: Tensor) { self.hidden = hidden }
 
     /// The same values without gradient history (truncated backpropagation through time).

@@ -7,6 +7,7 @@ public struct LSTMState: Sendable {
     /// c, [layers, batch, hidden] (PyTorch's `c_n`).
     public var cell: Tensor
 
+    /// A state of the given hidden and cell tensors, each [layers, batch, hidden].
     public init(hidden: Tensor, cell: Tensor) {
         self.hidden = hidden
         self.cell = cell
