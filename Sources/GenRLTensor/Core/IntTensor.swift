@@ -70,6 +70,7 @@ public struct IntTensor: Sendable, Equatable, CustomStringConvertible {
     /// The elements converted to `Float`.
     public var asFloat: Tensor { Tensor(scalars.map { Float($0) }, shape: shape) }
 
+    /// The shape and the first 16 elements, for debugging.
     public var description: String {
         "IntTensor(shape: \(shape), \(Array(scalars.prefix(16)))\(count > 16 ? " …" : ""))"
     }

@@ -1,10 +1,10 @@
-/// Vectorised elementary functions on eight floats at a time.
-///
-/// The C library computes `expf` one lane at a time; softmax, cross-entropy and the
-/// recurrent gates call exp on millions of elements per step, so these kernels evaluate
-/// polynomials on SIMD vectors instead. Accuracy is within 2 ulp of the exact value over
-/// the ranges used (checked against `Foundation` in the tests). The same code runs on
-/// the tail of an array (padded), so every element of a tensor goes through one formula.
+// Vectorised elementary functions on eight floats at a time.
+//
+// The C library computes `expf` one lane at a time; softmax, cross-entropy and the
+// recurrent gates call exp on millions of elements per step, so these kernels evaluate
+// polynomials on SIMD vectors instead. Accuracy is within 2 ulp of the exact value over
+// the ranges used (checked against `Foundation` in the tests). The same code runs on
+// the tail of an array (padded), so every element of a tensor goes through one formula.
 
 /// The vector type of the kernels: eight lanes (one AVX register).
 public typealias FloatVector = SIMD8<Float>

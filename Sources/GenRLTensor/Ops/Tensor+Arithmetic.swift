@@ -27,24 +27,28 @@ extension Tensor {
         return sum(alongAxes: axes).reshaped(target)
     }
 
+    /// Element-wise sum, broadcasting the shapes.
     public static func + (a: Tensor, b: Tensor) -> Tensor {
         binary(a, b, "add", { $0 + $1 }) { g, a, b, needed in
             [needed[0] ? g.summed(toShape: a.shape) : nil, needed[1] ? g.summed(toShape: b.shape) : nil]
         }
     }
 
+    /// Element-wise difference, broadcasting the shapes.
     public static func - (a: Tensor, b: Tensor) -> Tensor {
         binary(a, b, "subtract", { $0 - $1 }) { g, a, b, needed in
             [needed[0] ? g.summed(toShape: a.shape) : nil, needed[1] ? (-g).summed(toShape: b.shape) : nil]
         }
     }
 
+    /// Element-wise product, broadcasting the shapes.
     public static func * (a: Tensor, b: Tensor) -> Tensor {
         binary(a, b, "multiply", { $0 * $1 }) { g, a, b, needed in
             [needed[0] ? (g * b).summed(toShape: a.shape) : nil, needed[1] ? (g * a).summed(toShape: b.shape) : nil]
         }
     }
 
+    /// Element-wise quotient, broadcasting the shapes.
     public static func / (a: Tensor, b: Tensor) -> Tensor {
         binary(a, b, "divide", { $0 / $1 }) { g, a, b, needed in
             [needed[0] ? (g / b).summed(toShape: a.shape) : nil,
@@ -81,26 +85,34 @@ extension Tensor {
         }
     }
 
+    /// `b` added to every element.
     public static func + (a: Tensor, b: Float) -> Tensor {
         affine(a, "add", { $0 + b }, gradientScale: 1)
     }
+    /// `a` added to every element.
     public static func + (a: Float, b: Tensor) -> Tensor { b + a }
 
+    /// `b` subtracted from every element.
     public static func - (a: Tensor, b: Float) -> Tensor {
         affine(a, "subtract", { $0 - b }, gradientScale: 1)
     }
+    /// `a` minus each element.
     public static func - (a: Float, b: Tensor) -> Tensor {
         affine(b, "subtract", { a - $0 }, gradientScale: -1)
     }
 
+    /// Every element times `b`.
     public static func * (a: Tensor, b: Float) -> Tensor {
         affine(a, "multiply", { $0 * b }, gradientScale: b)
     }
+    /// Every element times `a`.
     public static func * (a: Float, b: Tensor) -> Tensor { b * a }
 
+    /// Every element divided by `b`.
     public static func / (a: Tensor, b: Float) -> Tensor {
         affine(a, "divide", { $0 / b }, gradientScale: 1 / b)
     }
+    /// `a` divided by each element; derivative −g·a/b².
     public static func / (a: Float, b: Tensor) -> Tensor {
         let out = mapStorage(b) { a / $0 }
         return result("divide", shape: b.shape, storage: out, inputs: [b]) { g, _ in
@@ -109,13 +121,18 @@ extension Tensor {
         }
     }
 
+    /// Element-wise negation.
     public static prefix func - (x: Tensor) -> Tensor {
         affine(x, "negate", { -$0 }, gradientScale: -1)
     }
 
+    /// a = a + b (a new tensor: nothing is modified in place).
     public static func += (a: inout Tensor, b: Tensor) { a = a + b }
+    /// a = a − b (a new tensor).
     public static func -= (a: inout Tensor, b: Tensor) { a = a - b }
+    /// a = a · b (a new tensor).
     public static func *= (a: inout Tensor, b: Tensor) { a = a * b }
+    /// a = a · b (a new tensor).
     public static func *= (a: inout Tensor, b: Float) { a = a * b }
 }
 
@@ -131,18 +148,30 @@ extension Tensor {
         return Tensor(shape: shape, storage: storage)
     }
 
+    /// 1 where a < b, 0 elsewhere, broadcasting the shapes; not tracked.
     public static func .< (a: Tensor, b: Tensor) -> Tensor { compare(a, b, "less") { $0 .< $1 } }
+    /// 1 where a ≤ b, 0 elsewhere, broadcasting the shapes; not tracked.
     public static func .<= (a: Tensor, b: Tensor) -> Tensor { compare(a, b, "lessOrEqual") { $0 .<= $1 } }
+    /// 1 where a > b, 0 elsewhere, broadcasting the shapes; not tracked.
     public static func .> (a: Tensor, b: Tensor) -> Tensor { compare(a, b, "greater") { $0 .> $1 } }
+    /// 1 where a ≥ b, 0 elsewhere, broadcasting the shapes; not tracked.
     public static func .>= (a: Tensor, b: Tensor) -> Tensor { compare(a, b, "greaterOrEqual") { $0 .>= $1 } }
+    /// 1 where a = b, 0 elsewhere, broadcasting the shapes; not tracked.
     public static func .== (a: Tensor, b: Tensor) -> Tensor { compare(a, b, "equal") { $0 .== $1 } }
+    /// 1 where a ≠ b, 0 elsewhere, broadcasting the shapes; not tracked.
     public static func .!= (a: Tensor, b: Tensor) -> Tensor { compare(a, b, "notEqual") { $0 .!= $1 } }
 
+    /// 1 where an element is < b, 0 elsewhere; not tracked.
     public static func .< (a: Tensor, b: Float) -> Tensor { a .< Tensor(scalar: b) }
+    /// 1 where an element is ≤ b, 0 elsewhere; not tracked.
     public static func .<= (a: Tensor, b: Float) -> Tensor { a .<= Tensor(scalar: b) }
+    /// 1 where an element is > b, 0 elsewhere; not tracked.
     public static func .> (a: Tensor, b: Float) -> Tensor { a .> Tensor(scalar: b) }
+    /// 1 where an element is ≥ b, 0 elsewhere; not tracked.
     public static func .>= (a: Tensor, b: Float) -> Tensor { a .>= Tensor(scalar: b) }
+    /// 1 where an element equals b, 0 elsewhere; not tracked.
     public static func .== (a: Tensor, b: Float) -> Tensor { a .== Tensor(scalar: b) }
+    /// 1 where an element differs from b, 0 elsewhere; not tracked.
     public static func .!= (a: Tensor, b: Float) -> Tensor { a .!= Tensor(scalar: b) }
 
     /// `a` where `condition` is non-zero, `b` elsewhere (all three broadcast together).
