@@ -29,6 +29,8 @@ public final class BLEUReward: RewardFunction {
         self.scale = scale
     }
 
+    /// Sentence BLEU of each completion on the chosen scale; throws `RewardError.missingReferences`
+    /// for a sample without references.
     public func score(_ samples: [Sample]) throws -> RewardScores {
         var terminal: [Double?] = []
         terminal.reserveCapacity(samples.count)

@@ -27,6 +27,8 @@ public final class CHRFReward: RewardFunction {
         self.scale = scale
     }
 
+    /// Sentence chrF of each completion on the chosen scale; throws `RewardError.missingReferences`
+    /// for a sample without references.
     public func score(_ samples: [Sample]) throws -> RewardScores {
         var terminal: [Double?] = []
         terminal.reserveCapacity(samples.count)

@@ -22,6 +22,7 @@ public final class ExternalProcessReward: RewardFunction {
         self.init(scorer: try ExternalScorer(configuration: configuration), name: name)
     }
 
+    /// Sends the batch's prompts and completions to the scorer and returns its scores.
     public func score(_ samples: [Sample]) throws -> RewardScores {
         RewardScores(terminal: try scorer.score(prompts: samples.map(\.prompt), completions: samples.map(\.completion)))
     }

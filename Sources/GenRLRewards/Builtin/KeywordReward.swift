@@ -34,6 +34,7 @@ public final class KeywordReward: RewardFunction {
         self.searchedKeywords = caseSensitive ? keywords : keywords.map { $0.lowercased() }
     }
 
+    /// The share of the keywords present in each completion, in [0, 1].
     public func score(_ samples: [Sample]) throws -> RewardScores {
         RewardScores(terminal: samples.map { sample in
             let text = caseSensitive ? sample.completion : sample.completion.lowercased()

@@ -62,6 +62,7 @@ public final class LengthReward: RewardFunction {
         }
     }
 
+    /// The length score of each completion (`.linear` or `.gaussian`, as above).
     public func score(_ samples: [Sample]) throws -> RewardScores {
         RewardScores(terminal: samples.map { sample in
             let difference = Double(length(of: sample)) - targetLength

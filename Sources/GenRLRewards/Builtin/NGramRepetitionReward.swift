@@ -87,6 +87,8 @@ public final class NGramRepetitionReward: RewardFunction {
         return Double(unique.count) / Double(total)
     }
 
+    /// The repetition score of each completion in the chosen form; a completion too short for one
+    /// n-gram is scored as `shortCompletions` says.
     public func score(_ samples: [Sample]) throws -> RewardScores {
         RewardScores(terminal: samples.map { sample in
             let share: Double?

@@ -44,6 +44,8 @@ public final class ROUGEReward: RewardFunction {
         self.rouge = ROUGE(types: [type], useStemmer: useStemmer)
     }
 
+    /// The chosen ROUGE measure of each completion against its best reference; throws
+    /// `RewardError.missingReferences` for a sample without references.
     public func score(_ samples: [Sample]) throws -> RewardScores {
         var terminal: [Double?] = []
         terminal.reserveCapacity(samples.count)

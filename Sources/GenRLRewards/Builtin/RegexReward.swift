@@ -52,6 +52,7 @@ public final class RegexReward: RewardFunction {
                       dotMatchesNewlines: dotMatchesNewlines, name: name)
     }
 
+    /// The share of the patterns each completion matches, in [0, 1].
     public func score(_ samples: [Sample]) throws -> RewardScores {
         RewardScores(terminal: samples.map { sample in
             let text = sample.completion

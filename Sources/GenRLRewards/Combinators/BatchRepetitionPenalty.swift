@@ -43,6 +43,8 @@ public final class BatchRepetitionPenalty: ComponentReportingReward {
         self.identity = identity
     }
 
+    /// The base scores (terminal and per-step) divided by each completion's count in the batch;
+    /// sets `lastRepeatedCount`.
     public func score(_ samples: [Sample]) throws -> RewardScores {
         var scores = try base.checkedScore(samples)
         let keys = samples.map(identity.key)

@@ -74,6 +74,8 @@ public final class ProductReward: ComponentReportingReward {
         try self.init(rewards.map { (reward: $0, weight: 1.0) }, mode: mode, missingScores: missingScores, name: name)
     }
 
+    /// The combined score of each sample; throws if a component gives per-step scores or a score
+    /// the chosen form cannot take.
     public func score(_ samples: [Sample]) throws -> RewardScores {
         let scores = try parts.score(samples)
         lastComponentStatistics = parts.statistics(scores)

@@ -160,6 +160,8 @@ public final class TransformedReward: ComponentReportingReward {
         if let problem = transform.problem() { throw .invalidConfiguration(reward: self.name, reason: problem) }
     }
 
+    /// The base's scores with `transform` applied to every terminal score (per-step scores unchanged),
+    /// after updating the running moments with the batch when `updatesStatistics`.
     public func score(_ samples: [Sample]) throws -> RewardScores {
         var scores = try base.checkedScore(samples)
         if case .runningNormalization = transform, updatesStatistics {

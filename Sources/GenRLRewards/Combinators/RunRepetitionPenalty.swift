@@ -82,6 +82,8 @@ public final class RunRepetitionPenalty: ComponentReportingReward {
         self.identity = identity
     }
 
+    /// The base scores, multiplied by `penaltyMultiplier` for completions remembered more than
+    /// `allowedRepeats` times; remembers each scored completion (if it reaches `minimumScore`).
     public func score(_ samples: [Sample]) throws -> RewardScores {
         var scores = try base.checkedScore(samples)
         var penalized = 0

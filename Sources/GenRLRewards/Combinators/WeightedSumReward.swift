@@ -65,6 +65,8 @@ public final class WeightedSumReward: ComponentReportingReward {
         try self.init(rewards.map { (reward: $0, weight: 1.0) }, missingScores: missingScores, name: name)
     }
 
+    /// Σᵢ wᵢ sᵢ per sample (missing scores as `missingScores` says), and the weighted sum of the
+    /// components' per-step scores when any is dense.
     public func score(_ samples: [Sample]) throws -> RewardScores {
         let scores = try parts.score(samples)
         lastComponentStatistics = parts.statistics(scores)

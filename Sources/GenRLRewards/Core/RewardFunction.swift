@@ -14,6 +14,7 @@ public struct Sample: Sendable, Equatable {
     /// Reference texts for the prompt, if the prompt set has them.
     public var references: [String]
 
+    /// A sample; only its position and completion are required.
     public init(index: Int, prompt: String = "", completion: String, promptTokens: [Int] = [], completionTokens: [Int] = [],
                 references: [String] = []) {
         self.index = index
@@ -36,6 +37,7 @@ public struct RewardScores: Sendable, Equatable {
     /// credit at each step.
     public var perStep: [[Double]]?
 
+    /// Scores of the given terminal values and, optionally, per-step rows.
     public init(terminal: [Double?], perStep: [[Double]]? = nil) {
         self.terminal = terminal
         self.perStep = perStep
@@ -73,6 +75,7 @@ public enum RewardError: Error, CustomStringConvertible, Equatable {
     /// A score is NaN or infinite.
     case notFinite(reward: String, sample: Int, value: Double)
 
+    /// The message, naming the reward and the sample at fault.
     public var description: String {
         switch self {
         case .wrongCount(let reward, let expected, let found):
@@ -118,14 +121,17 @@ extension RewardFunction {
 /// A reward from a closure over the samples, for quick experiments and tests:
 /// `ClosureReward(name: "length") { samples in samples.map { Double($0.completion.count) } }`.
 public final class ClosureReward: RewardFunction {
+    /// The name given at creation.
     public let name: String
     private let body: ([Sample]) throws -> [Double?]
 
+    /// A reward called `name` whose terminal scores are `body(samples)`.
     public init(name: String, _ body: @escaping ([Sample]) throws -> [Double?]) {
         self.name = name
         self.body = body
     }
 
+    /// `body(samples)` as terminal scores.
     public func score(_ samples: [Sample]) throws -> RewardScores {
         RewardScores(terminal: try body(samples))
     }

@@ -57,6 +57,7 @@ public enum ExternalScorerError: Error, CustomStringConvertible, Equatable, Send
             }
         }
 
+        /// "exit code N", "killed by signal N (name)" or "exit status unknown".
         public var description: String {
             switch self {
             case .exited(let code):
@@ -70,6 +71,7 @@ public enum ExternalScorerError: Error, CustomStringConvertible, Equatable, Send
         }
     }
 
+    /// The message, naming the scorer (or path) at fault and, where they apply, the batch and its stderr tail.
     public var description: String {
         switch self {
         case .executableNotFound(let path):

@@ -13,6 +13,7 @@ public enum MetricError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A ROUGE type name other than `rouge1`…`rouge9`, `rougeL` or `rougeLsum`.
     case unknownROUGEType(String)
 
+    /// The message, naming the hypothesis or stream at fault.
     public var description: String {
         switch self {
         case let .lengthMismatch(hypotheses, references):
