@@ -10,6 +10,7 @@ public struct BenchmarkWorkload: Sendable {
     /// Builds the models and data (untimed) and returns one unit of work.
     public let prepare: @Sendable () -> () -> Void
 
+    /// A workload called `name`, described by `summary`, whose work `prepare` builds.
     public init(name: String, summary: String, prepare: @escaping @Sendable () -> () -> Void) {
         self.name = name
         self.summary = summary
@@ -21,10 +22,15 @@ public struct BenchmarkWorkload: Sendable {
 /// `minimumRepetitions` timed runs and until `minimumSeconds` have passed (at most
 /// `maximumRepetitions`); the figures are the median and the minimum.
 public enum BenchmarkRunner {
+    /// The timing of one workload.
     public struct Measurement: Sendable {
+        /// The workload's name.
         public let name: String
+        /// The median of the timed runs, in milliseconds.
         public let medianMilliseconds: Double
+        /// The fastest timed run, in milliseconds.
         public let minimumMilliseconds: Double
+        /// How many runs were timed (the warm-up not counted).
         public let repetitions: Int
 
         /// `<name>  median_ms=<m>  min_ms=<m>`, the peer's line format.
@@ -33,6 +39,7 @@ public enum BenchmarkRunner {
         }
     }
 
+    /// Prepares `workload`, runs it once untimed, then times it by the rule above.
     public static func measure(_ workload: BenchmarkWorkload, minimumRepetitions: Int = 5, minimumSeconds: Double = 2,
                                maximumRepetitions: Int = 200) -> Measurement {
         let step = workload.prepare()

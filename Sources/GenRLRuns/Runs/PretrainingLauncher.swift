@@ -5,15 +5,22 @@ import GenRLModels
 /// trains with validation, keeps the best model as `<run>/model/`, checkpoints for
 /// resume, and writes the report.
 public enum PretrainingLauncher {
+    /// What happened, for the command to print.
     public struct Outcome: Sendable {
+        /// The run folder.
         public let runPath: String
+        /// `<run>/model/`: the best model by validation loss (the last one when nothing was validated).
         public let modelPath: String
+        /// The report written at the end.
         public let reportPath: String
+        /// Where training ended: step, best validation loss, whether it stopped early.
         public let state: PretrainingState
         /// The unigram baseline's validation NLL per token, if there is a validation set.
         public let unigramBaseline: Double?
     }
 
+    /// Pretrains the run described by the configuration file at `configPath`. With `resume`, the run
+    /// folder must exist; training continues from its latest checkpoint.
     public static func run(configPath: String, resume: Bool, overwrite: Bool = false,
                            progressOutput: any ProgressOutput = StandardStreamOutput.standardError) throws -> Outcome {
         let (configuration, training, session) = try openRun(

@@ -7,10 +7,15 @@ import GenRLTensor
 /// corpus split, a tokenizer learned from the training lines, a new model and its
 /// `Pretrainer`.
 public final class PretrainingRun {
+    /// The configuration the run was built from.
     public let configuration: PretrainingRunConfiguration
+    /// The tokenizer learned from the training lines.
     public let tokenizer: any Tokenizer
+    /// The new model's architecture, sized for the tokenizer's vocabulary.
     public let modelConfiguration: LanguageModelConfiguration
+    /// The model being trained.
     public let model: any LanguageModel
+    /// Trains `model` on the training lines.
     public let pretrainer: Pretrainer
     /// Held-out lines (for samples and reports).
     public let validationLines: [String]
@@ -18,6 +23,8 @@ public final class PretrainingRun {
     /// frequencies of the training lines, the figure a model must beat.
     public let unigramBaseline: Double?
 
+    /// Reads and splits the corpus, learns the tokenizer and builds the model and its trainer;
+    /// throws when the corpus does not read.
     public init(configuration: PretrainingRunConfiguration) throws {
         self.configuration = configuration
         let corpus = try LineCorpus(contentsOf: URL(fileURLWithPath: configuration.data.file),

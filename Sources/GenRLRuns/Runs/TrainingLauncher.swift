@@ -7,9 +7,13 @@ import GenRLRL
 public enum TrainingLauncher {
     /// What happened, for the command to print.
     public struct Outcome: Sendable {
+        /// The run folder.
         public let runPath: String
+        /// The report written at the end.
         public let reportPath: String
+        /// The step training started from (0, or the checkpoint's on resume).
         public let startStep: Int
+        /// The last iteration's metrics (empty if none ran).
         public let finalMetrics: [String: Double]
     }
 

@@ -8,7 +8,9 @@ import GenRLTensor
 /// Why a run could not be set up from its configuration (beyond what the configuration
 /// reader checks): a file that does not read, a model that does not fit.
 public struct RunSetupError: Error, CustomStringConvertible {
+    /// What went wrong, naming the file or model at fault.
     public let description: String
+    /// An error with the message `description`.
     public init(_ description: String) { self.description = description }
 }
 
@@ -16,12 +18,17 @@ public struct RunSetupError: Error, CustomStringConvertible {
 /// tokenizer loaded from the model directory, the reference, the prompts, the summed
 /// rewards, the optimizer and the chosen algorithm.
 public final class TrainingRun {
+    /// The configuration the run was built from.
     public let configuration: TrainingRunConfiguration
     /// The policy's architecture (with the value head the algorithm needs).
     public let modelConfiguration: LanguageModelConfiguration
+    /// The chosen algorithm, holding the setup.
     public let algorithm: any PolicyGradientAlgorithm
+    /// The algorithm's setup: policy, reference, rewards, prompts, optimizer.
     public var setup: TrainingSetup { algorithm.setup }
 
+    /// Loads the policy and reference, reads the prompts, builds the rewards, the optimizer and
+    /// the algorithm; throws `RunSetupError` (or the loaders' errors) when something does not fit.
     public init(configuration: TrainingRunConfiguration) throws {
         self.configuration = configuration
         let algorithmName = configuration.algorithm
