@@ -4,6 +4,7 @@ import GenRLRL
 // property, documented with its paper default (the same defaults as the Swift types).
 
 extension REINFORCE.Configuration: ConfigSection {
+    /// The keys of the `[reinforce]` table.
     public static var fields: [ConfigField<Self>] {[
         .value("batch_size", \.batchSize, .int(1...), doc: "Prompts (and samples) per batch."),
         .value("baseline", \.baseline, .choice(REINFORCE.Baseline.self),
@@ -17,6 +18,7 @@ extension REINFORCE.Configuration: ConfigSection {
 }
 
 extension SCST.Configuration: ConfigSection {
+    /// The keys of the `[scst]` table.
     public static var fields: [ConfigField<Self>] {[
         .value("batch_size", \.batchSize, .int(1...), doc: "Prompts per batch: one sample and one greedy decode each."),
         .value("entropy_coefficient", \.entropyCoefficient, .float(0.0...), doc: "Entropy bonus (Rennie et al. 2017: none)."),
@@ -26,6 +28,7 @@ extension SCST.Configuration: ConfigSection {
 }
 
 extension MIXER.Configuration: ConfigSection {
+    /// The keys of the `[mixer]` table.
     public static var fields: [ConfigField<Self>] {[
         .value("batch_size", \.batchSize, .int(1...), doc: "Reference sequences per batch."),
         .value("initial_mle_tokens", \.initialMLETokens, .int(0...),
@@ -39,6 +42,7 @@ extension MIXER.Configuration: ConfigSection {
 }
 
 extension PPO.Configuration: ConfigSection {
+    /// The keys of the `[ppo]` table.
     public static var fields: [ConfigField<Self>] {[
         .value("batch_size", \.batchSize, .int(1...), doc: "Prompts per rollout (TRL: 64)."),
         .value("epochs", \.epochs, .int(1...), doc: "Passes over each rollout (Schulman et al. 2017; TRL: 4)."),
@@ -63,6 +67,7 @@ extension PPO.Configuration: ConfigSection {
 }
 
 extension GRPO.Configuration: ConfigSection {
+    /// The keys of the `[grpo]` table.
     public static var fields: [ConfigField<Self>] {[
         .value("prompts_per_batch", \.promptsPerBatch, .int(1...), doc: "Distinct prompts per batch."),
         .value("group_size", \.groupSize, .int(2...), doc: "Completions per prompt G (TRL: 8; DeepSeekMath: 64)."),
@@ -78,6 +83,7 @@ extension GRPO.Configuration: ConfigSection {
 }
 
 extension RLOO.Configuration: ConfigSection {
+    /// The keys of the `[rloo]` table.
     public static var fields: [ConfigField<Self>] {[
         .value("prompts_per_batch", \.promptsPerBatch, .int(1...), doc: "Distinct prompts per batch."),
         .value("samples_per_prompt", \.samplesPerPrompt, .int(2...), doc: "Completions per prompt k (Ahmadian et al. 2024: 2 or 4)."),
@@ -88,6 +94,7 @@ extension RLOO.Configuration: ConfigSection {
 }
 
 extension NLPO.Configuration: ConfigSection {
+    /// The keys of the `[nlpo]` table, with its `[nlpo.ppo]` sub-table.
     public static var fields: [ConfigField<Self>] {[
         .value("top_p", \.topP, .float(.greaterThan(0, atMost: 1)), doc: "Mass of the masking policy's top-p set (RL4LMs: 0.9)."),
         .value("minimum_tokens", \.minimumTokens, .int(1...), doc: "Fewest tokens the mask keeps (RL4LMs: 100 of 50257)."),

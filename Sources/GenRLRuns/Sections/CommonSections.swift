@@ -8,6 +8,7 @@ extension DecodingConfiguration: ConfigSection {
     /// The defaults of `init(maximumNewTokens:...)`.
     public init() { self.init(maximumNewTokens: 20) }
 
+    /// The keys of the `[decoding]` table (the end token is the vocabulary's, not configurable).
     public static var fields: [ConfigField<Self>] {[
         .value("maximum_new_tokens", \.maximumNewTokens, .int(0...), doc: "Most tokens generated after the prompt (end token included)."),
         .value("minimum_new_tokens", \.minimumNewTokens, .int(0...), doc: "Fewest tokens before the end token may be chosen."),
@@ -26,8 +27,10 @@ public enum OptimizerSection: TaggedConfigSection {
     case adamw(AdamWSection)
     case sgd(SGDSection)
 
+    /// Adam with its defaults.
     public init() { self = .adam(AdamSection()) }
 
+    /// The `type` values: adam, adamw, sgd.
     public static var variants: [ConfigVariant<Self>] {[
         ConfigVariant("adam", doc: "Adam (Kingma & Ba 2015) with L2 weight decay, as torch.optim.Adam.",
                       wrap: Self.adam, unwrap: { if case .adam(let s) = $0 { s } else { nil } }),
@@ -56,15 +59,22 @@ public enum OptimizerSection: TaggedConfigSection {
     }
 }
 
+/// The settings of `type = "adam"` (PyTorch's defaults, learning rate aside).
 public struct AdamSection: ConfigSection {
+    /// Peak step size (1e-5; TRL PPO: 1.41e-5).
     public var learningRate: Float = 1e-5
+    /// First-moment decay β₁ (0.9).
     public var beta1: Float = 0.9
+    /// Second-moment decay β₂ (0.999).
     public var beta2: Float = 0.999
+    /// Denominator term ε (1e-8).
     public var epsilon: Float = 1e-8
+    /// L2 penalty added to the gradient (0).
     public var weightDecay: Float = 0
 
     public init() {}
 
+    /// The keys of the table.
     public static var fields: [ConfigField<Self>] {[
         .value("learning_rate", \.learningRate, .float(.greaterThan(0)), doc: "Peak step size (TRL PPO: 1.41e-5)."),
         .value("beta1", \.beta1, .float(0.0..<1.0), doc: "First-moment decay (0.9)."),
@@ -74,15 +84,22 @@ public struct AdamSection: ConfigSection {
     ]}
 }
 
+/// The settings of `type = "adamw"` (PyTorch's defaults, learning rate aside).
 public struct AdamWSection: ConfigSection {
+    /// Peak step size (1e-5).
     public var learningRate: Float = 1e-5
+    /// First-moment decay β₁ (0.9).
     public var beta1: Float = 0.9
+    /// Second-moment decay β₂ (0.999).
     public var beta2: Float = 0.999
+    /// Denominator term ε (1e-8).
     public var epsilon: Float = 1e-8
+    /// Decoupled weight decay (Loshchilov & Hutter 2019: 0.01).
     public var weightDecay: Float = 0.01
 
     public init() {}
 
+    /// The keys of the table.
     public static var fields: [ConfigField<Self>] {[
         .value("learning_rate", \.learningRate, .float(.greaterThan(0)), doc: "Peak step size."),
         .value("beta1", \.beta1, .float(0.0..<1.0), doc: "First-moment decay (0.9)."),
@@ -92,14 +109,20 @@ public struct AdamWSection: ConfigSection {
     ]}
 }
 
+/// The settings of `type = "sgd"`.
 public struct SGDSection: ConfigSection {
+    /// Step size (0.01).
     public var learningRate: Float = 0.01
+    /// Heavy-ball momentum (0: none).
     public var momentum: Float = 0
+    /// Whether the momentum is Nesterov's.
     public var nesterov = false
+    /// L2 penalty added to the gradient (0).
     public var weightDecay: Float = 0
 
     public init() {}
 
+    /// The keys of the table.
     public static var fields: [ConfigField<Self>] {[
         .value("learning_rate", \.learningRate, .float(.greaterThan(0)), doc: "Step size."),
         .value("momentum", \.momentum, .float(0.0..<1.0), doc: "Heavy-ball momentum (0)."),
@@ -115,8 +138,10 @@ public enum ScheduleSection: TaggedConfigSection {
     case cosine(WarmupScheduleSection)
     case step(StepScheduleSection)
 
+    /// A constant learning rate.
     public init() { self = .constant(ConstantScheduleSection()) }
 
+    /// The `type` values: constant, linear, cosine, step.
     public static var variants: [ConfigVariant<Self>] {[
         ConfigVariant("constant", doc: "The optimizer's learning rate throughout.",
                       wrap: Self.constant, unwrap: { if case .constant(let s) = $0 { s } else { nil } }),
@@ -139,18 +164,25 @@ public enum ScheduleSection: TaggedConfigSection {
     }
 }
 
+/// `type = "constant"`, which has no settings.
 public struct ConstantScheduleSection: ConfigSection {
     public init() {}
+    /// None.
     public static var fields: [ConfigField<Self>] { [] }
 }
 
+/// The settings of `type = "linear"` and `type = "cosine"`.
 public struct WarmupScheduleSection: ConfigSection {
+    /// Updates of linear warm-up from 0 to the peak (0: none).
     public var warmupSteps = 0
+    /// The update at which the decay reaches `minimum`.
     public var totalSteps = 1000
+    /// The learning rate at the end of the decay (0).
     public var minimum: Float = 0
 
     public init() {}
 
+    /// The keys of the table.
     public static var fields: [ConfigField<Self>] {[
         .value("warmup_steps", \.warmupSteps, .int(0...), doc: "Updates of linear warm-up from 0 to the peak."),
         .value("total_steps", \.totalSteps, .int(1...), doc: "Update at which the decay reaches the minimum."),
@@ -158,12 +190,16 @@ public struct WarmupScheduleSection: ConfigSection {
     ]}
 }
 
+/// The settings of `type = "step"` (PyTorch's StepLR).
 public struct StepScheduleSection: ConfigSection {
+    /// Updates between decays.
     public var interval = 1000
+    /// Factor applied at each decay (0.1).
     public var gamma: Float = 0.1
 
     public init() {}
 
+    /// The keys of the table.
     public static var fields: [ConfigField<Self>] {[
         .value("interval", \.interval, .int(1...), doc: "Updates between decays."),
         .value("gamma", \.gamma, .float(.greaterThan(0)), doc: "Factor applied at each decay (0.1)."),
@@ -179,6 +215,7 @@ public struct CheckpointSection: ConfigSection {
 
     public init() {}
 
+    /// The keys of the `[checkpoints]` table.
     public static var fields: [ConfigField<Self>] {[
         .value("interval", \.interval, .int(1...), doc: "Steps between checkpoints (one is also written at the end)."),
         .value("keep", \.keep, .int(1...), doc: "The last this many checkpoints are kept."),
@@ -196,6 +233,7 @@ public struct LoggingSection: ConfigSection {
 
     public init() {}
 
+    /// The keys of the `[logging]` table.
     public static var fields: [ConfigField<Self>] {[
         .value("sample_interval", \.sampleInterval, .int(1...), doc: "Steps between writes to samples.jsonl."),
         .value("samples_per_log", \.samplesPerLog, .int(0...), doc: "Samples written each time."),

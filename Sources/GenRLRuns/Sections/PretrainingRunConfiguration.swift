@@ -11,6 +11,7 @@ public struct DataSection: ConfigSection {
 
     public init() {}
 
+    /// The keys of the `[data]` table.
     public static var fields: [ConfigField<Self>] {[
         .value("file", \.file, .path(.existingFile), doc: "Training text, one sample per line (UTF-8).", required: true),
         .value("validation_fraction", \.validationFraction, .double(0.0..<1.0), doc: "Share of the lines held out for validation."),
@@ -29,6 +30,7 @@ public struct TokenizerSection: ConfigSection {
 
     public init() {}
 
+    /// The keys of the `[tokenizer]` table.
     public static var fields: [ConfigField<Self>] {[
         .value("kind", \.kind, .choice(TokenizerKind.self), doc: "character, word, smiles, or bpe (byte-level, trained on the corpus)."),
         .value("minimum_count", \.minimumCount, .int(1...), doc: "Rarer tokens become <unk> (character, word, smiles)."),
@@ -41,8 +43,10 @@ public enum ModelSection: TaggedConfigSection {
     case recurrent(RecurrentModelSection)
     case gpt(GPTModelSection)
 
+    /// The recurrent model with its defaults.
     public init() { self = .recurrent(RecurrentModelSection()) }
 
+    /// The `type` values: recurrent, gpt.
     public static var variants: [ConfigVariant<Self>] {[
         ConfigVariant("recurrent", doc: "Embedding, LSTM or GRU layers, linear output (char-rnn, SeqGAN, REINVENT).",
                       wrap: Self.recurrent, unwrap: { if case .recurrent(let s) = $0 { s } else { nil } }),
@@ -63,15 +67,22 @@ public enum ModelSection: TaggedConfigSection {
     }
 }
 
+/// The settings of `type = "recurrent"`.
 public struct RecurrentModelSection: ConfigSection {
+    /// LSTM (char-rnn, SeqGAN) or GRU (REINVENT).
     public var cell = RecurrentLanguageModelConfiguration.Cell.lstm
+    /// Embedding size (64; SeqGAN: 32; REINVENT: 256).
     public var embeddingSize = 64
+    /// Hidden size per layer (256; SeqGAN: 32; REINVENT: 512).
     public var hiddenSize = 256
+    /// Stacked layers (1; REINVENT: 3).
     public var layers = 1
+    /// Dropout between layers during training (0).
     public var dropout: Float = 0
 
     public init() {}
 
+    /// The keys of the table.
     public static var fields: [ConfigField<Self>] {[
         .value("cell", \.cell, .choice(RecurrentLanguageModelConfiguration.Cell.self), doc: "LSTM (char-rnn, SeqGAN) or GRU (REINVENT)."),
         .value("embedding_size", \.embeddingSize, .int(1...), doc: "Embedding size (SeqGAN: 32; REINVENT: 256)."),
@@ -81,16 +92,24 @@ public struct RecurrentModelSection: ConfigSection {
     ]}
 }
 
+/// The settings of `type = "gpt"`.
 public struct GPTModelSection: ConfigSection {
+    /// Longest sequence in tokens (learned positions; 128).
     public var contextLength = 128
+    /// Model width d (128; must divide by `heads`).
     public var width = 128
+    /// Transformer blocks (4).
     public var layers = 4
+    /// Attention heads (4).
     public var heads = 4
+    /// MLP hidden size as a multiple of the width (GPT-2: 4).
     public var mlpRatio = 4
+    /// Dropout during training (nanoGPT: 0).
     public var dropout: Float = 0
 
     public init() {}
 
+    /// The keys of the table.
     public static var fields: [ConfigField<Self>] {[
         .value("context_length", \.contextLength, .int(2...), doc: "Longest sequence in tokens (learned positions)."),
         .value("width", \.width, .int(1...), doc: "Model width d (must divide by heads)."),
@@ -102,6 +121,7 @@ public struct GPTModelSection: ConfigSection {
 }
 
 extension PretrainingConfiguration: ConfigSection {
+    /// The keys of the `[training]` table (`seed` is the run's).
     public static var fields: [ConfigField<Self>] {[
         .value("epochs", \.epochs, .int(1...), doc: "Passes over the training lines (at most; early stopping may end sooner)."),
         .value("batch_size", \.batchSize, .int(1...), doc: "Sequences per batch (SeqGAN: 64)."),
@@ -120,18 +140,28 @@ extension PretrainingConfiguration: ConfigSection {
 /// The best model (lowest validation loss) is kept as a model directory in the run folder
 /// (`model/`), ready for `genrl train` and `genrl sample`.
 public struct PretrainingRunConfiguration: ConsistentConfiguration {
+    /// Run name: the run folder is `<runsDirectory>/<name>`.
     public var name = "pretrain"
+    /// Seed of the initialisation, the split and the batch order.
     public var seed: UInt64 = 0
+    /// Where run folders are created.
     public var runsDirectory = "runs"
+    /// The corpus.
     public var data = DataSection()
+    /// How text becomes tokens (learned from the training lines).
     public var tokenizer = TokenizerSection()
+    /// The architecture.
     public var model = ModelSection()
+    /// Maximum-likelihood training.
     public var training = PretrainingConfiguration()
+    /// Checkpoints for `--resume`.
     public var checkpoints = CheckpointSection()
+    /// Samples and progress.
     public var logging = LoggingSection()
 
     public init() {}
 
+    /// The top-level keys and tables of a pretraining configuration file.
     public static var fields: [ConfigField<Self>] {[
         .value("name", \.name, .string, doc: "Run name: the run folder is <runs_directory>/<name>."),
         .value("seed", \.seed, .seed, doc: "Seed of the initialisation, the split and the batch order."),
@@ -144,6 +174,7 @@ public struct PretrainingRunConfiguration: ConsistentConfiguration {
         .section("logging", \.logging, doc: "Samples and progress."),
     ]}
 
+    /// Problems across tables: a bpe tokenizer without `vocabulary_size`, a width the heads do not divide.
     public func consistencyProblems() -> [(path: ConfigKeyPath, message: String)] {
         var problems: [(ConfigKeyPath, String)] = []
         if tokenizer.kind == .bytePairEncoding && tokenizer.vocabularySize == nil {

@@ -13,8 +13,10 @@ public enum RewardSection: TaggedConfigSection {
     case repetition(RepetitionRewardSection)
     case external(ExternalRewardSection)
 
+    /// A keywords reward with its defaults.
     public init() { self = .keywords(KeywordRewardSection()) }
 
+    /// The `type` values: keywords, regex, length, bleu, chrf, rouge, repetition, external.
     public static var variants: [ConfigVariant<Self>] {[
         ConfigVariant("keywords", doc: "Fraction of the keywords present (whole words).",
                       wrap: Self.keywords, unwrap: { if case .keywords(let s) = $0 { s } else { nil } }),
@@ -76,13 +78,18 @@ public enum RewardSection: TaggedConfigSection {
     }
 }
 
+/// The settings of `type = "keywords"` (`KeywordReward`).
 public struct KeywordRewardSection: ConfigSection {
+    /// Weight in the sum of rewards (1).
     public var weight = 1.0
+    /// Words the completion should contain (required).
     public var keywords: [String] = []
+    /// Match case exactly (default: ignore case).
     public var caseSensitive = false
 
     public init() {}
 
+    /// The keys of the table.
     public static var fields: [ConfigField<Self>] {[
         .value("weight", \.weight, .double(), doc: "Weight in the sum of rewards."),
         .value("keywords", \.keywords, .array(of: .string), doc: "Words the completion should contain.", required: true),
@@ -90,14 +97,20 @@ public struct KeywordRewardSection: ConfigSection {
     ]}
 }
 
+/// The settings of `type = "regex"` (`RegexReward`).
 public struct RegexRewardSection: ConfigSection {
+    /// Weight in the sum of rewards (1).
     public var weight = 1.0
+    /// Regular expressions in ICU syntax (required).
     public var patterns: [String] = []
+    /// Require a match of the whole completion (default: anywhere).
     public var matchWholeCompletion = false
+    /// Ignore case.
     public var caseInsensitive = false
 
     public init() {}
 
+    /// The keys of the table.
     public static var fields: [ConfigField<Self>] {[
         .value("weight", \.weight, .double(), doc: "Weight in the sum of rewards."),
         .value("patterns", \.patterns, .array(of: .string), doc: "Regular expressions (ICU syntax).", required: true),
@@ -106,14 +119,20 @@ public struct RegexRewardSection: ConfigSection {
     ]}
 }
 
+/// The settings of `type = "length"` (`LengthReward`).
 public struct LengthRewardSection: ConfigSection {
+    /// Weight in the sum of rewards (1).
     public var weight = 1.0
+    /// The target length (20).
     public var target = 20.0
+    /// What is counted (words).
     public var unit = LengthReward.Unit.words
+    /// The width w of the Gaussian shape (nil: the linear shape −|d|/target).
     public var gaussianWidth: Double? = nil
 
     public init() {}
 
+    /// The keys of the table.
     public static var fields: [ConfigField<Self>] {[
         .value("weight", \.weight, .double(), doc: "Weight in the sum of rewards."),
         .value("target", \.target, .double(.greaterThan(0)), doc: "Target length."),
@@ -123,24 +142,33 @@ public struct LengthRewardSection: ConfigSection {
     ]}
 }
 
+/// The settings of `type = "bleu"` and `type = "chrf"` (sacreBLEU's defaults; references from `[prompts]`).
 public struct ReferenceMetricSection: ConfigSection {
+    /// Weight in the sum of rewards (1).
     public var weight = 1.0
 
     public init() {}
 
+    /// The keys of the table.
     public static var fields: [ConfigField<Self>] {[
         .value("weight", \.weight, .double(), doc: "Weight in the sum of rewards (references come from [prompts])."),
     ]}
 }
 
+/// The settings of `type = "rouge"` (`ROUGEReward`; references from `[prompts]`).
 public struct ROUGERewardSection: ConfigSection {
+    /// Weight in the sum of rewards (1).
     public var weight = 1.0
+    /// Which ROUGE: rouge1, rouge2, rougeL (default) or rougeLsum.
     public var rougeType = "rougeL"
+    /// Precision, recall or F1 (default).
     public var measure = ROUGEReward.Measure.fmeasure
+    /// Porter stemming, rouge-score's option (off).
     public var useStemmer = false
 
     public init() {}
 
+    /// The keys of the table.
     public static var fields: [ConfigField<Self>] {[
         .value("weight", \.weight, .double(), doc: "Weight in the sum of rewards."),
         .value("rouge_type", \.rougeType, .choice(["rouge1", "rouge2", "rougeL", "rougeLsum"]), doc: "Which ROUGE."),
@@ -149,13 +177,18 @@ public struct ROUGERewardSection: ConfigSection {
     ]}
 }
 
+/// The settings of `type = "repetition"` (`NGramRepetitionReward`).
 public struct RepetitionRewardSection: ConfigSection {
+    /// Weight in the sum of rewards (1).
     public var weight = 1.0
+    /// n-gram order (Lagutin et al. 2021: 4).
     public var n = 4
+    /// Count tokens (default) or whitespace-separated words.
     public var tokenization = NGramRepetitionReward.Tokenization.tokens
 
     public init() {}
 
+    /// The keys of the table.
     public static var fields: [ConfigField<Self>] {[
         .value("weight", \.weight, .double(), doc: "Weight in the sum of rewards."),
         .value("n", \.n, .int(1...), doc: "n-gram order (Lagutin et al. 2021: 4)."),
@@ -163,14 +196,20 @@ public struct RepetitionRewardSection: ConfigSection {
     ]}
 }
 
+/// The settings of `type = "external"` (`ExternalProcessReward`).
 public struct ExternalRewardSection: ConfigSection {
+    /// Weight in the sum of rewards (1).
     public var weight = 1.0
+    /// Executable and arguments of the scorer process (required).
     public var command: [String] = []
+    /// Seconds allowed per batch before the process is killed (60).
     public var timeout = 60.0
+    /// Restarts allowed after crashes, hangs or malformed answers (3).
     public var maxRestarts = 3
 
     public init() {}
 
+    /// The keys of the table.
     public static var fields: [ConfigField<Self>] {[
         .value("weight", \.weight, .double(), doc: "Weight in the sum of rewards."),
         .value("command", \.command, .array(of: .string),

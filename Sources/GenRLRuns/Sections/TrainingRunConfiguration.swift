@@ -16,6 +16,7 @@ public struct PolicySection: ConfigSection {
 
     public init() {}
 
+    /// The keys of the `[policy]` table.
     public static var fields: [ConfigField<Self>] {[
         .value("model", \.model, .path(.existingDirectory),
                doc: "Model directory to start from (made by `genrl pretrain`, or docs/checkpoint-format.md).", required: true),
@@ -31,6 +32,7 @@ public struct ReferenceSection: ConfigSection {
 
     public init() {}
 
+    /// The keys of the `[reference]` table.
     public static var fields: [ConfigField<Self>] {[
         .value("model", \.model, .path(.none), doc: "Reference model directory (empty: the policy's starting model)."),
         .value("kl_estimator", \.klEstimator, .choice(KLEstimator.self),
@@ -47,6 +49,7 @@ public struct PromptsSection: ConfigSection {
 
     public init() {}
 
+    /// The keys of the `[prompts]` table.
     public static var fields: [ConfigField<Self>] {[
         .value("file", \.file, .path(.none), doc: "One prompt per line (empty: generate from the begin token alone)."),
         .value("references", \.references, .path(.none),
@@ -57,32 +60,56 @@ public struct PromptsSection: ConfigSection {
 /// `genrl train`: RL fine-tuning of a generator. Every field is written out, documented,
 /// into the run's config.toml.
 public struct TrainingRunConfiguration: ConsistentConfiguration {
+    /// Run name: the run folder is `<runsDirectory>/<name>`.
     public var name = "run"
+    /// The RL algorithm (PPO by default); its table holds its settings.
     public var algorithm = AlgorithmName.ppo
+    /// Seed of every random draw (sampling, minibatch order, prompt order).
     public var seed: UInt64 = 0
+    /// Iterations (rollout + update) to run (100).
     public var iterations = 100
+    /// Where run folders are created.
     public var runsDirectory = "runs"
+    /// The model being trained.
     public var policy = PolicySection()
+    /// The frozen reference of the KL penalty.
     public var reference = ReferenceSection()
+    /// How rollouts sample.
     public var decoding = DecodingConfiguration()
+    /// What the policy is prompted with.
     public var prompts = PromptsSection()
+    /// The optimizer (Adam by default).
     public var optimizer = OptimizerSection()
+    /// The learning rate over the updates (constant by default).
     public var schedule = ScheduleSection()
+    /// The `[[reward]]` tables, summed with their weights (at least one).
     public var rewards: [RewardSection] = []
+    /// A sample some reward did not score: no score ("nil"), renormalised ("skip") or 0 ("zero").
     public var missingScores = "nil"
+    /// Divide each score by its completion's copies in the batch (ORGAN).
     public var batchRepetitionPenalty = false
+    /// Checkpoints for `--resume`.
     public var checkpoints = CheckpointSection()
+    /// Samples and progress.
     public var logging = LoggingSection()
+    /// REINFORCE's settings (nil: the defaults; only with `algorithm = "reinforce"`).
     public var reinforce: REINFORCE.Configuration?
+    /// SCST's settings (nil: the defaults; only with `algorithm = "scst"`).
     public var scst: SCST.Configuration?
+    /// MIXER's settings (nil: the defaults; only with `algorithm = "mixer"`).
     public var mixer: MIXER.Configuration?
+    /// PPO's settings (nil: the defaults; only with `algorithm = "ppo"`).
     public var ppo: PPO.Configuration?
+    /// GRPO's settings (nil: the defaults; only with `algorithm = "grpo"`).
     public var grpo: GRPO.Configuration?
+    /// RLOO's settings (nil: the defaults; only with `algorithm = "rloo"`).
     public var rloo: RLOO.Configuration?
+    /// NLPO's settings (nil: the defaults; only with `algorithm = "nlpo"`).
     public var nlpo: NLPO.Configuration?
 
     public init() {}
 
+    /// The top-level keys and tables of a training configuration file.
     public static var fields: [ConfigField<Self>] {[
         .value("name", \.name, .string, doc: "Run name: the run folder is <runs_directory>/<name>."),
         .value("algorithm", \.algorithm, .choice(AlgorithmName.self), doc: "The RL algorithm; its table below holds its settings."),
