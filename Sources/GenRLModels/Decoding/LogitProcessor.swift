@@ -110,8 +110,9 @@ public struct MinimumLengthProcessor: LogitProcessor {
     }
 }
 
-/// Removes tokens a rule forbids: `isAllowed(sequence, generated, tokens, token)`; used
-/// for NLPO's action mask and for constrained vocabularies. At least one token must stay.
+/// Removes tokens a rule forbids: the rule maps (sequence, tokens generated so far, the
+/// tokens) to one flag per vocabulary entry; used for NLPO's action mask and for
+/// constrained vocabularies. At least one token must stay.
 public struct AllowedTokensProcessor: LogitProcessor {
     /// For (sequence, generated, tokens so far), one flag per vocabulary entry: true where allowed.
     public let allowedTokens: @Sendable (_ sequence: Int, _ generated: Int, _ tokens: ArraySlice<Int32>) -> [Bool]

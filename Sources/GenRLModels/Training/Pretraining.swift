@@ -19,7 +19,8 @@ public struct PretrainingConfiguration: Codable, Sendable, Equatable {
     public var validationInterval = 0
     /// Stop after this many evaluations without a better validation loss (nil: never).
     public var earlyStoppingPatience: Int? = 3
-    /// Seed of the batch order.
+    /// Seed of the batch order, for the caller that builds the `TokenBatches` (the
+    /// `Pretrainer` itself takes its batches ready-made and does not read it).
     public var seed: UInt64 = 0
 
     public init() {}
