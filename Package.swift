@@ -64,7 +64,7 @@ let package = Package(
         .testTarget(name: "GenRLNNTests", dependencies: ["GenRLNN", "GenRLTestSupport"]),
         .testTarget(name: "GenRLModelsTests", dependencies: ["GenRLModels"]),
         .testTarget(name: "GenRLRewardsTests", dependencies: ["GenRLRewards"]),
-        .testTarget(name: "GenRLRLTests", dependencies: ["GenRLRL"]),
+        .testTarget(name: "GenRLRLTests", dependencies: ["GenRLRL", "GenRLTestSupport"]),
         .testTarget(name: "GenRLFeedbackTests", dependencies: ["GenRLFeedback"]),
         .testTarget(name: "GenRLRunsTests", dependencies: ["GenRLRuns", "RunsTestHelper", "GenRLTestSupport"]),
         .testTarget(name: "GenRLCommandTests", dependencies: ["genrl", "GenRLModels", "GenRLTestSupport"]),

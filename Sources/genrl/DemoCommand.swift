@@ -105,6 +105,7 @@ struct DemoCommand: ParsableCommand {
         kl_coefficient = 0.2
         target_kl = 6.0
         kl_horizon = 10000.0
+        kl_placement = "loss"
 
         [checkpoints]
         interval = 40

@@ -33,6 +33,7 @@ enum GPTPPOWorkload {
         ppo.epochs = 4
         ppo.minibatchSize = 8
         ppo.klCoefficient = 0.05
+        ppo.klPlacement = .reward
         ppo.valueClipEpsilon = nil
         ppo.valueCoefficient = 0.1
         ppo.maxGradientNorm = 1

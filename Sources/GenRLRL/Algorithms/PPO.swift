@@ -12,10 +12,15 @@ import GenRLTensor
 ///   loss = policy loss + c_V·value loss − c_H·entropy (+ β·KL when the KL is a loss term)
 public final class PPO: PolicyGradientAlgorithm {
     /// Where the KL to the reference enters.
+    ///
+    /// With the exact KL, put it in the loss: as a reward, KL(π(·|sₜ) ‖ π_ref(·|sₜ))
+    /// depends on the state only, so the score-function gradient loses its direct part
+    /// and the policy can drift far from the reference (docs/preferences.md measures it).
+    /// The reward placement is meant for the k1 estimate log π(aₜ) − log π_ref(aₜ).
     public enum KLPlacement: String, Codable, Sendable, CaseIterable {
-        /// As a per-token reward penalty −β·KLₜ (Ziegler et al. 2019; TRL).
+        /// As a per-token reward penalty −β·KLₜ (Ziegler et al. 2019; TRL, with k1).
         case reward
-        /// As a term β·mean KL added to the loss (as GRPO does).
+        /// As a term β·mean KL added to the loss, differentiated exactly (as GRPO does).
         case loss
     }
 
@@ -47,8 +52,9 @@ public final class PPO: PolicyGradientAlgorithm {
         public var targetKL: Double? = nil
         /// Horizon of the adaptive controller (TRL: 10 000).
         public var klHorizon: Double = 10_000
-        /// Where the KL enters.
-        public var klPlacement = KLPlacement.reward
+        /// Where the KL enters (TRL: the reward, with k1; GenRL's default: the loss, which
+        /// suits the exact KL).
+        public var klPlacement = KLPlacement.loss
         /// Gradient-norm clip (the benchmark: 1).
         public var maxGradientNorm: Float? = 1
         /// Stop the epochs of a rollout early when the approximate KL between the new and

@@ -48,7 +48,13 @@ public enum KLDivergence {
     public static func exactLoss(policyLogits: Tensor, referenceLogits: Tensor) -> Tensor {
         let logP = policyLogits.logSoftmax()
         let logQ = referenceLogits.detached().logSoftmax()
-        return (logP.exp() * (logP - logQ)).sum(axis: -1)
+        // Tokens the policy excludes (logit −∞, as NLPO's mask or top-k leave them) add
+        // 0·log 0 = 0; log p is replaced by 0 there so that neither the value nor the
+        // gradient meets 0·∞.
+        let possible = logP .> -Float.infinity
+        let zeros = Tensor.zeros(like: logP)
+        let finiteLogP = Tensor.select(possible, logP, zeros), finiteLogQ = Tensor.select(possible, logQ, zeros)
+        return (logP.exp() * (finiteLogP - finiteLogQ)).sum(axis: -1)
     }
 
     /// The per-token estimate of `estimator` from the log-probabilities of the taken

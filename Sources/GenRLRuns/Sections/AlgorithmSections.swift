@@ -59,7 +59,7 @@ extension PPO.Configuration: ConfigSection {
         .optionalValue("target_kl", \.targetKL, .double(.greaterThan(0)),
                        doc: "Adapt β toward this KL per sequence in nats (Ziegler et al.: 6; unset: fixed β)."),
         .value("kl_horizon", \.klHorizon, .double(.greaterThan(0)), doc: "Horizon of the adaptive controller (TRL: 10000)."),
-        .value("kl_placement", \.klPlacement, .choice(PPO.KLPlacement.self), doc: "KL as a per-token reward penalty or a loss term."),
+        .value("kl_placement", \.klPlacement, .choice(PPO.KLPlacement.self), doc: "KL as a loss term (exact gradient; the default) or a per-token reward penalty (TRL; use it with kl_estimator = \"k1\": the exact KL as a reward loses its direct gradient)."),
         .optionalValue("max_gradient_norm", \.maxGradientNorm, .float(.greaterThan(0)), doc: "Gradient-norm clip (1)."),
         .optionalValue("early_stop_kl", \.earlyStopKL, .float(.greaterThan(0)),
                        doc: "Stop a rollout's epochs above this approximate KL (CleanRL target_kl; unset: never)."),
