@@ -260,23 +260,7 @@ func causalSoftmaxRow(_ row: UnsafeMutablePointer<Float>, visible: Int, width: I
         row.update(repeating: 0, count: width)
         return
     }
-    let shift = FloatVector(repeating: largest)
-    var sums = FloatVector()
-    var j = 0
-    while j + 8 <= visible {
-        let e = VectorMath.exp(UnsafeRawPointer(row + j).loadUnaligned(as: FloatVector.self) - shift)
-        UnsafeMutableRawPointer(row + j).storeBytes(of: e, as: FloatVector.self)
-        sums += e
-        j += 8
-    }
-    if j < visible {
-        var v = FloatVector(repeating: -.infinity)
-        for lane in 0..<(visible - j) { v[lane] = row[j + lane] }
-        let e = VectorMath.exp(v - shift)
-        for lane in 0..<(visible - j) { row[j + lane] = e[lane] }
-        sums += e
-    }
-    let inverse = 1 / sums.sum()
+    let inverse = 1 / RowKernels.exponentiate(row, count: visible, shift: largest)
     for j in 0..<visible { row[j] *= inverse }
     (row + visible).update(repeating: 0, count: width - visible)
 }

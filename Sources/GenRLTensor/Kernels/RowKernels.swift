@@ -15,6 +15,13 @@ public enum RowKernels {
         logNormalizer - expectationUnderSoftmax(row, count: count, logNormalizer: logNormalizer)
     }
 
+    /// Replaces each xᵢ by exp(xᵢ − shift) and returns their sum (a softmax's numerators
+    /// and denominator in one pass, for `shift` = the row's maximum).
+    @inline(__always)
+    public static func exponentiate(_ row: UnsafeMutablePointer<Float>, count: Int, shift: Float) -> Float {
+        exponentiateShifted(row, count: count, shift: shift)
+    }
+
     /// The largest element (NaN if any is NaN).
     @inline(__always)
     public static func maximum(_ row: UnsafePointer<Float>, count: Int) -> Float {
