@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import GenRLRL
-import TOMLKit
 
 /// `genrl seqgan`: SeqGAN / ORGAN / MLE experiments (`SeqGANExperiment`) from a TOML (or,
 /// by the `.json` extension, JSON) configuration with snake_case keys — the files under
@@ -86,37 +85,19 @@ extension SeqGANCommand {
         }
     }
 
-    /// The configuration at `path`, its relative paths resolved against its directory.
+    /// The configuration at `path` (TOML, or JSON by its extension), its relative paths
+    /// resolved against its directory.
     static func loadConfiguration(_ path: String) throws -> SeqGANExperimentConfiguration {
         var resolved: SeqGANExperimentConfiguration?
         try reportingFailures {
             let configURL = URL(fileURLWithPath: path)
-            let text = try String(contentsOf: configURL, encoding: .utf8)
-            let configuration: SeqGANExperimentConfiguration
-            if configURL.pathExtension == "json" {
-                configuration = try SeqGANExperimentConfiguration.decodeJSON(Data(text.utf8), source: configURL.path)
-            } else {
-                configuration = try SeqGANExperimentConfiguration.decode(object: plainTable(TOMLTable(string: text)),
-                                                                         source: configURL.path)
-            }
+            let configuration = configURL.pathExtension == "json"
+                ? try SeqGANExperimentConfiguration.decodeJSON(Data(contentsOf: configURL), source: configURL.path)
+                : try ConfigurationFile.load(SeqGANExperimentConfiguration.self, from: configURL.path)
             resolved = configuration.resolvingPaths(relativeTo: configURL.deletingLastPathComponent())
         }
         return resolved!
     }
-
-    /// A TOML table as the dictionaries, arrays and scalars JSONSerialization produces.
-    private static func plainTable(_ table: TOMLTable) -> [String: Any] {
-        var object: [String: Any] = [:]
-        for (key, value) in table { object[key] = plainValue(value.tomlValue) }
-        return object
-    }
-
-    private static func plainValue(_ value: TOMLValue) -> Any {
-        if let table = value.table { return plainTable(table) }
-        if let array = value.array { return (0..<array.count).compactMap { array[$0].map(plainValue) } }
-        if let integer = value.int { return integer }
-        if let double = value.double { return double }
-        if let bool = value.bool { return bool }
-        return value.string ?? "\(value)"
-    }
 }
+
+extension SeqGANExperimentConfiguration: DefaultConstructible {}
