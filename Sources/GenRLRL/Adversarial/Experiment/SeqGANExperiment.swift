@@ -297,7 +297,9 @@ final class MetricsLog {
     let handle: FileHandle
 
     init(url: URL) throws {
-        FileManager.default.createFile(atPath: url.path, contents: nil)
+        guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
+            throw ExperimentError.invalid("\(url.path): cannot create the metrics file")
+        }
         handle = try FileHandle(forWritingTo: url)
     }
 
