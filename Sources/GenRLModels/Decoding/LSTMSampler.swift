@@ -224,40 +224,41 @@ public final class LSTMSampler {
     /// Rows 0..<sources compute logits; row r reads source r mod sources (`sources <
     /// rows` only without `advanceFirst`). Uniforms come from `ws.uniforms`.
     private func chooseTokens(_ ws: Workspace, sources: Int, rows: Int, advanceFirst: Bool) {
-        let weights = self.weights, layers = layerCount, hidden = hiddenSize
         let copies = rows / sources
         precondition(copies * sources == rows && (copies == 1 || !advanceFirst),
                      "LSTMSampler: \(rows) rows do not fit \(sources) sources")
         let padded = weights.paddedVocabulary, vocabulary = vocabularySize
-        Parallel.forEachChunk(sources, grain: 16) { range in
-            let gates = UnsafeMutablePointer<Float>.allocate(capacity: 4 * hidden)
-            let logits = UnsafeMutablePointer<Float>.allocate(capacity: SamplerKernels.rowBlock * (padded + 1))
-            let maxima = logits + SamplerKernels.rowBlock * padded
-            defer { gates.deallocate(); logits.deallocate() }
-            var start = range.lowerBound
-            while start < range.upperBound {
-                let block = start..<Swift.min(range.upperBound, start + SamplerKernels.rowBlock)
-                if advanceFirst {
-                    for r in block { Self.advance(row: r, ws, weights, layers: layers, hidden: hidden, gates: gates) }
+        forEachLogitBlock(ws, rows: sources, advancing: advanceFirst) { block, logits, maxima in
+            for (local, source) in block.enumerated() {
+                let row = logits + local * padded
+                let total = SamplerKernels.exponentiate(row, count: padded, maximum: maxima[local])
+                for copy in 0..<copies {
+                    let r = copy * sources + source
+                    let token = SamplerKernels.walk(row, count: vocabulary, threshold: ws.uniforms[r] * total)
+                    ws.inputs[r] = Int32(token)
                 }
-                SamplerKernels.logits(rows: block, hidden: ws.hidden[layers - 1], hiddenSize: hidden, weights: weights,
-                                      into: logits, maxima: maxima)
-                for (local, source) in block.enumerated() {
-                    let row = logits + local * padded
-                    let total = SamplerKernels.exponentiate(row, count: padded, maximum: maxima[local])
-                    for copy in 0..<copies {
-                        let r = copy * sources + source
-                        let token = SamplerKernels.walk(row, count: vocabulary, threshold: ws.uniforms[r] * total)
-                        ws.inputs[r] = Int32(token)
-                    }
-                }
-                start = block.upperBound
             }
         }
     }
 
     /// Takes one step on each row's input and writes log p(ws.targets[r]) to `ws.scores`.
     private func scoreTargets(_ ws: Workspace, rows: Int) {
+        let padded = weights.paddedVocabulary
+        forEachLogitBlock(ws, rows: rows, advancing: true) { block, logits, maxima in
+            for (local, r) in block.enumerated() {
+                let row = logits + local * padded
+                ws.scores[r] = row[Int(ws.targets[r])] - SamplerKernels.logSumExp(row, count: padded, maximum: maxima[local])
+            }
+        }
+    }
+
+    /// Walks rows `0..<rows` in parallel, `SamplerKernels.rowBlock` at a time: each block's
+    /// rows first take one LSTM step when `advancing`, then the block's logits (rows of
+    /// `paddedVocabulary`) and their maxima are computed into per-thread scratch and handed
+    /// to `body` with the block.
+    private func forEachLogitBlock(_ ws: Workspace, rows: Int, advancing: Bool,
+                                   _ body: (_ block: Range<Int>, _ logits: UnsafeMutablePointer<Float>,
+                                            _ maxima: UnsafeMutablePointer<Float>) -> Void) {
         let weights = self.weights, layers = layerCount, hidden = hiddenSize
         let padded = weights.paddedVocabulary
         Parallel.forEachChunk(rows, grain: 16) { range in
@@ -268,13 +269,12 @@ public final class LSTMSampler {
             var start = range.lowerBound
             while start < range.upperBound {
                 let block = start..<Swift.min(range.upperBound, start + SamplerKernels.rowBlock)
-                for r in block { Self.advance(row: r, ws, weights, layers: layers, hidden: hidden, gates: gates) }
+                if advancing {
+                    for r in block { Self.advance(row: r, ws, weights, layers: layers, hidden: hidden, gates: gates) }
+                }
                 SamplerKernels.logits(rows: block, hidden: ws.hidden[layers - 1], hiddenSize: hidden, weights: weights,
                                       into: logits, maxima: maxima)
-                for (local, r) in block.enumerated() {
-                    let row = logits + local * padded
-                    ws.scores[r] = row[Int(ws.targets[r])] - SamplerKernels.logSumExp(row, count: padded, maximum: maxima[local])
-                }
+                body(block, logits, maxima)
                 start = block.upperBound
             }
         }
