@@ -98,6 +98,12 @@ public final class PPO: PolicyGradientAlgorithm {
             rewards: rewards, values: oldValues, mask: mask, gamma: configuration.gamma, lambda: configuration.lambda)
         if configuration.whitenAdvantages { advantages = Advantages.whitened(advantages, mask: mask) }
 
+        // The frozen reference's logits over the rollout, for the KL loss: computed once,
+        // not again in every minibatch of every epoch.
+        let referenceLogits = configuration.klPlacement == .loss ? setup.reference.map { reference in
+            withNoGrad { Policy.outputs(of: reference, rollout.inputs, temperature: setup.policy.decoding.temperature).logits }
+        } : nil
+
         // 3. Epochs × minibatches of the clipped objective.
         var sums: [String: Double] = [:]
         var updates = 0
@@ -127,11 +133,9 @@ public final class PPO: PolicyGradientAlgorithm {
                     let valueLoss = 0.5 * valueError.maskedMean(m)
                     let entropy = evaluation.entropies.maskedMean(m)
                     var loss = policyLoss + configuration.valueCoefficient * valueLoss - configuration.entropyCoefficient * entropy
-                    if configuration.klPlacement == .loss, let reference = setup.reference {
-                        let referenceLogits = withNoGrad {
-                            Policy.outputs(of: reference, rollout.inputs.selectingRows(rows), temperature: setup.policy.decoding.temperature).logits
-                        }
-                        let kl = KLDivergence.exactLoss(policyLogits: evaluation.logits, referenceLogits: referenceLogits).maskedMean(m)
+                    if let referenceLogits {
+                        let kl = KLDivergence.exactLoss(policyLogits: evaluation.logits,
+                                                        referenceLogits: referenceLogits.selectingRows(rows)).maskedMean(m)
                         loss = loss + Float(beta) * kl
                         terms["losses/kl"] = kl.item
                     }
