@@ -1,4 +1,5 @@
 import Foundation
+import GenRLTensor
 
 /// One unit of real work, timed by `genrl bench` exactly as the PyTorch peer
 /// (`shared/peers/torch_workloads.py`) times its twin.
@@ -30,20 +31,44 @@ public enum BenchmarkRunner {
         public let medianMilliseconds: Double
         /// The fastest timed run, in milliseconds.
         public let minimumMilliseconds: Double
+        /// The mean of the timed runs, in milliseconds.
+        public var meanMilliseconds: Double = 0
         /// How many runs were timed (the warm-up not counted).
         public let repetitions: Int
+        /// The matrix products of all timed runs, when they were counted.
+        public var matrixProducts: MatrixProductTally.Totals? = nil
 
         /// `<name>  median_ms=<m>  min_ms=<m>`, the peer's line format.
         public var line: String {
             "\(name)  median_ms=\(String(format: "%.2f", medianMilliseconds))  min_ms=\(String(format: "%.2f", minimumMilliseconds))"
         }
+
+        /// Per unit of work: the products' wall-clock time and its share of the unit's
+        /// (both means over the timed runs), their multiply-adds and count (nil when they
+        /// were not counted).
+        public var matrixProductLine: String? {
+            guard let totals = matrixProducts else { return nil }
+            let units = Double(repetitions)
+            let milliseconds = Double(totals.nanoseconds) / 1e6 / units
+            var line = String(format: "%@  matrix products: %.1f ms per unit (%.0f%% of its time), %.2f G multiply-adds, %.0f products",
+                              name, milliseconds, 100 * milliseconds / meanMilliseconds,
+                              Double(totals.multiplyAdds) / 1e9 / units, Double(totals.products) / units)
+            if totals.productsInParallelLoops > 0 {
+                line += String(format: " (%.0f inside parallel loops, not timed)", Double(totals.productsInParallelLoops) / units)
+            }
+            return line
+        }
     }
 
-    /// Prepares `workload`, runs it once untimed, then times it by the rule above.
+    /// Prepares `workload`, runs it once untimed, then times it by the rule above; with
+    /// `countingMatrixProducts`, also tallies the timed runs' matrix products.
     public static func measure(_ workload: BenchmarkWorkload, minimumRepetitions: Int = 5, minimumSeconds: Double = 2,
-                               maximumRepetitions: Int = 200) -> Measurement {
+                               maximumRepetitions: Int = 200, countingMatrixProducts: Bool = false) -> Measurement {
         let step = workload.prepare()
         step()  // warm-up
+        MatrixProductTally.reset()
+        MatrixProductTally.isEnabled = countingMatrixProducts
+        defer { MatrixProductTally.isEnabled = false }
         var times: [Double] = []
         while times.count < minimumRepetitions || (times.reduce(0, +) < minimumSeconds * 1000 && times.count < maximumRepetitions) {
             let start = DispatchTime.now().uptimeNanoseconds
@@ -52,7 +77,11 @@ public enum BenchmarkRunner {
         }
         let sorted = times.sorted()
         let median = sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-        return Measurement(name: workload.name, medianMilliseconds: median, minimumMilliseconds: sorted[0], repetitions: times.count)
+        var measurement = Measurement(name: workload.name, medianMilliseconds: median, minimumMilliseconds: sorted[0],
+                                      repetitions: times.count)
+        measurement.meanMilliseconds = times.reduce(0, +) / Double(times.count)
+        if countingMatrixProducts { measurement.matrixProducts = MatrixProductTally.totals }
+        return measurement
     }
 
     /// Parses a peer line back into (name, median, minimum).

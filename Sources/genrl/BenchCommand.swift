@@ -22,6 +22,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Script with the peers of GenRL's extra workloads.")
     var extraPeerScript: String = "scripts/bench/torch_extra_workloads.py"
 
+    @Flag(help: "Also print, per workload, the time spent in matrix products and their multiply-adds.")
+    var matrixProducts = false
+
     @Flag(help: "List the workloads and exit.")
     var list = false
 
@@ -42,9 +45,10 @@ struct BenchCommand: ParsableCommand {
         let selected = names.isEmpty ? Workloads.all : names.compactMap(Workloads.named)
         var ours: [String: BenchmarkRunner.Measurement] = [:]
         for workload in selected {
-            let measurement = BenchmarkRunner.measure(workload)
+            let measurement = BenchmarkRunner.measure(workload, countingMatrixProducts: matrixProducts)
             ours[workload.name] = measurement
             say(measurement.line)
+            if let line = measurement.matrixProductLine { say(line) }
 
         }
         guard let peerPython else { return }

@@ -19,6 +19,20 @@ struct ExperimentPartsTests {
         #expect(scores == [2.0 / 5])
     }
 
+    @Test func activeQueryingGainsArePairedWithinRepeatsAndSkipTheSharedFirstEvaluation() {
+        // Two repeats of three evaluations; the first evaluation (shared labels) is left out.
+        let baseline = [[0.50, 0.55, 0.60], [0.40, 0.50, 0.52]]
+        let strategy = [[0.50, 0.57, 0.61], [0.40, 0.54, 0.56]]
+        let gain = ActiveQueryingExperiment.pairedGain(.ensembleDisagreement, strategy, against: baseline)
+        #expect(gain.gainByRepeat.count == 2)
+        #expect(abs(gain.gainByRepeat[0] - 0.015) < 1e-12 && abs(gain.gainByRepeat[1] - 0.04) < 1e-12)
+        #expect(abs(gain.meanGain - 0.0275) < 1e-12)
+        // Standard error of the mean of 0.015 and 0.04: sample sd 0.0125·√2, over √2.
+        #expect(abs(gain.standardError - 0.0125) < 1e-12)
+        let single = ActiveQueryingExperiment.pairedGain(.random, [[0.5, 0.4]], against: [[0.5, 0.5]])
+        #expect(abs(single.meanGain + 0.1) < 1e-12 && single.standardError == 0)
+    }
+
     @Test func theGoldVersusKLChartHasALinePerRunAndEscapesNames() {
         let chart = ExperimentFiles.goldVersusKLChart([
             (name: "a < b & c", rows: [["eval/kl": 0, "eval/gold_mean": 0.8], ["step": 5], ["eval/kl": 4, "eval/gold_mean": 1.1]]),

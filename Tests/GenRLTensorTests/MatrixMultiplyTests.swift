@@ -210,3 +210,30 @@ struct MatrixMultiplyTests {
         }
     }
 }
+
+@Suite("Matrix product tally")
+struct MatrixProductTallyTests {
+    /// Other tests multiply matrices concurrently, so while the tally is on it may count
+    /// their products too: the checks are lower bounds. While it is off it counts nothing.
+    @Test func theTallyCountsProductsAndMultiplyAddsOnlyWhileEnabled() {
+        let a = [Float](repeating: 1, count: 6 * 4), b = [Float](repeating: 2, count: 4 * 5)
+        var c = [Float](repeating: 0, count: 6 * 5)
+        func product() {
+            MatrixMultiply.gemm(transposeA: false, transposeB: false, m: 6, n: 5, k: 4, alpha: 1, a: a, lda: 4, b: b, ldb: 5,
+                                beta: 0, c: &c, ldc: 5)
+        }
+        MatrixProductTally.reset()
+        product()
+        #expect(MatrixProductTally.totals == MatrixProductTally.Totals())
+
+        MatrixProductTally.isEnabled = true
+        defer { MatrixProductTally.isEnabled = false }
+        product()
+        product()
+        let totals = MatrixProductTally.totals
+        #expect(totals.products >= 2)
+        #expect(totals.multiplyAdds >= 2 * 6 * 5 * 4)
+        #expect(totals.nanoseconds > 0)
+        #expect(c.allSatisfy { $0 == 8 })
+    }
+}

@@ -21,6 +21,12 @@ public struct ActiveQueryingConfiguration: Codable, Sendable, Equatable {
     public var labeller = SimulatedLabellerConfiguration(temperature: 0.5, seed: 1)
     /// Candidate pairs to choose from.
     public var poolSize = 3000
+    /// Sampling temperatures of the candidate pairs, the pool split evenly between them
+    /// (held-out pairs are always sampled at 1). `[1]`: the pretrained model as it is.
+    /// `[1, 0.3]`: half the pool from a sharpened model, whose two completions of a prompt
+    /// are often near-duplicates that tell the reward model little, as pairs from a policy
+    /// late in RL training are.
+    public var poolTemperatures: [Double] = [1]
     /// Held-out pairs (from held-out prompts).
     public var heldOutComparisons = 1000
     /// Random labels every strategy starts with.
@@ -63,6 +69,27 @@ public struct ActiveQueryingCurve: Codable, Sendable {
     public var goldAccuracyStandardError: [Double]
     /// Held-out accuracy against fresh noisy labels, mean over repeats.
     public var labelAccuracy: [Double]
+    /// Held-out accuracy against the gold order, [repeat][evaluation].
+    public var goldAccuracyByRepeat: [[Double]]
+}
+
+/// A strategy against the baseline (the first strategy), paired within repeats.
+///
+/// The strategies of one repeat share the pool, the held-out pairs, the labeller's answers,
+/// the first labels and the initial weights, so the difference of their curves within a
+/// repeat carries much less noise than either curve. The gain of a repeat is the mean over
+/// the evaluations after the first (where the strategies start to differ) of
+/// accuracy(strategy) − accuracy(baseline), against the gold order; its mean over repeats is
+/// reported with the standard error.
+public struct ActiveQueryingGain: Codable, Sendable {
+    /// The strategy compared with the baseline.
+    public var strategy: QuerySelection
+    /// The gain of each repeat.
+    public var gainByRepeat: [Double]
+    /// Mean of `gainByRepeat`.
+    public var meanGain: Double
+    /// Standard error of `meanGain` over repeats (0 with one repeat).
+    public var standardError: Double
 }
 
 /// What the experiment found.
@@ -74,6 +101,8 @@ public struct ActiveQueryingSummary: Codable, Sendable {
     /// For each strategy after the first, the labels it needed to reach the first
     /// strategy's final gold-order accuracy (linear interpolation; nil if never).
     public var labelsToMatchBaseline: [String: Double?]
+    /// Each strategy after the first against the first, paired within repeats.
+    public var pairedGains: [ActiveQueryingGain]
     /// Wall-clock seconds of the run.
     public var seconds: Double
 }
@@ -85,6 +114,9 @@ public enum ActiveQueryingExperiment {
     public static func run(_ configuration: ActiveQueryingConfiguration,
                            log: (String) -> Void = { print($0) }) throws -> ActiveQueryingSummary {
         let start = Date()
+        guard !configuration.poolTemperatures.isEmpty, configuration.poolTemperatures.allSatisfy({ $0 > 0 }) else {
+            throw FeedbackError.invalidConfiguration("pool_temperatures \(configuration.poolTemperatures) must be positive and not empty")
+        }
         let output = URL(fileURLWithPath: configuration.output)
         let task = try PreferenceTask(configuration: configuration.task)
         let pretrained = URL(fileURLWithPath: configuration.pretrained)
@@ -97,8 +129,17 @@ public enum ActiveQueryingExperiment {
         for repeatIndex in 0..<configuration.repeats {
             let seed = configuration.seed &+ UInt64(repeatIndex) &* 7919
             var generator = RandomGenerator(seed: seed)
-            let pool = task.samplePairs(model: model, tokenizer: tokenizer, promptTexts: task.trainingPromptTexts,
-                                        count: configuration.poolSize, generator: &generator)
+            var pool: [PreferenceQuery] = []
+            let temperatures = configuration.poolTemperatures
+            for (i, temperature) in temperatures.enumerated() {
+                let share = configuration.poolSize * (i + 1) / temperatures.count - configuration.poolSize * i / temperatures.count
+                let pairs = task.samplePairs(model: model, tokenizer: tokenizer, promptTexts: task.trainingPromptTexts,
+                                             count: share, temperature: Float(temperature), generator: &generator)
+                let gaps = task.goldScores(pairs).map { abs($0[0] - $0[1]) }.sorted()
+                log(String(format: "repeat %d: %d candidate pairs at temperature %.2f, median gold gap %.3f", repeatIndex,
+                           pairs.count, temperature, gaps.isEmpty ? 0 : gaps[gaps.count / 2]))
+                pool += pairs
+            }
             let heldOut = task.samplePairs(model: model, tokenizer: tokenizer, promptTexts: task.evaluationPromptTexts,
                                            count: configuration.heldOutComparisons, generator: &generator)
             var labellerConfiguration = configuration.labeller
@@ -148,7 +189,7 @@ public enum ActiveQueryingExperiment {
         let curves = strategies.indices.map { s in
             ActiveQueryingCurve(strategy: strategies[s], labels: labelCounts, goldAccuracy: meanOverRepeats(gold[s]),
                                 goldAccuracyStandardError: standardErrorOverRepeats(gold[s]),
-                                labelAccuracy: meanOverRepeats(labelled[s]))
+                                labelAccuracy: meanOverRepeats(labelled[s]), goldAccuracyByRepeat: gold[s])
         }
         var toMatch: [String: Double?] = [:]
         if let baseline = curves.first, let target = baseline.goldAccuracy.last {
@@ -156,8 +197,10 @@ public enum ActiveQueryingExperiment {
                 toMatch[curve.strategy.rawValue] = labelsToReach(target, labels: curve.labels, accuracy: curve.goldAccuracy)
             }
         }
+        let gains = strategies.indices.dropFirst().map { s in pairedGain(strategies[s], gold[s], against: gold[0]) }
         let summary = ActiveQueryingSummary(curves: curves, labelCeiling: ceilings.reduce(0, +) / Double(max(ceilings.count, 1)),
-                                            labelsToMatchBaseline: toMatch, seconds: Date().timeIntervalSince(start))
+                                            labelsToMatchBaseline: toMatch, pairedGains: gains,
+                                            seconds: Date().timeIntervalSince(start))
         try ExperimentFiles.writeJSON(summary, to: output.appendingPathComponent("summary.json"))
         try chart(summary).write(to: output.appendingPathComponent("curve.svg"))
         return summary
@@ -183,6 +226,18 @@ public enum ActiveQueryingExperiment {
             return Double(labels[i - 1]) + fraction * Double(labels[i] - labels[i - 1])
         }
         return nil
+    }
+
+    /// `strategy`'s gain over `baseline` (curves [repeat][evaluation]), paired within
+    /// repeats; see `ActiveQueryingGain`.
+    public static func pairedGain(_ strategy: QuerySelection, _ curves: [[Double]], against baseline: [[Double]]) -> ActiveQueryingGain {
+        let gains = zip(curves, baseline).map { curve, base in
+            let differences = zip(curve, base).dropFirst().map { $0 - $1 }
+            return differences.reduce(0, +) / Double(max(differences.count, 1))
+        }
+        let (mean, standardError) = (meanOverRepeats(gains.map { [$0] }).first ?? 0,
+                                     standardErrorOverRepeats(gains.map { [$0] }).first ?? 0)
+        return ActiveQueryingGain(strategy: strategy, gainByRepeat: gains, meanGain: mean, standardError: standardError)
     }
 
     static func meanOverRepeats(_ curves: [[Double]]) -> [Double] {

@@ -74,12 +74,14 @@ public final class PreferenceTask {
         texts.map { Prompt(text: $0, tokenizer: tokenizer) }
     }
 
-    /// `count` comparisons of two completions sampled from `model` for prompts drawn from
-    /// `texts` (with replacement); see `PreferenceQuery.sampledPairs`.
+    /// `count` comparisons of two completions sampled from `model` at `temperature` for
+    /// prompts drawn from `texts` (with replacement); see `PreferenceQuery.sampledPairs`.
     public func samplePairs(model: any LanguageModel, tokenizer: any Tokenizer, promptTexts texts: [String], count: Int,
-                            generator: inout RandomGenerator) -> [PreferenceQuery] {
-        PreferenceQuery.sampledPairs(model: model, tokenizer: tokenizer, prompts: prompts(texts, tokenizer: tokenizer),
-                                     decoding: decoding, count: count, generator: &generator)
+                            temperature: Float = 1, generator: inout RandomGenerator) -> [PreferenceQuery] {
+        var decoding = decoding
+        decoding.temperature = temperature
+        return PreferenceQuery.sampledPairs(model: model, tokenizer: tokenizer, prompts: prompts(texts, tokenizer: tokenizer),
+                                            decoding: decoding, count: count, generator: &generator)
     }
 
     /// The gold reward of each completion of each query, [query][completion].

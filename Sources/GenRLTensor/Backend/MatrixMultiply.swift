@@ -83,6 +83,25 @@ public enum MatrixMultiply {
         b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
+        if MatrixProductTally.isEnabled {
+            let started = DispatchTime.now().uptimeNanoseconds, inside = Parallel.isInsideParallelLoop
+            defer { MatrixProductTally.record(multiplyAdds: m * n * k, startedAt: started, insideParallelLoop: inside) }
+            multiply(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+                     b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        } else {
+            multiply(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+                     b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        }
+    }
+
+    /// `gemm` without the tally.
+    @inline(__always)
+    private static func multiply(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+        alpha: Float, a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
         // sgemm does not special-case a single row or column (OpenBLAS 0.3.21 takes 3–5×
         // longer than the Swift matrix-vector path there), so those stay in Swift.
         if let library = selectedLibrary, m > 1, n > 1, BLASLibrary.fitsInt32(m, n, k, lda, ldb, ldc) {

@@ -110,6 +110,11 @@ extension PreferencesCommand {
                 say("\(strategy) reaches the final accuracy of \(summary.curves[0].strategy.rawValue) with "
                     + (labels.map { String(format: "%.0f labels", $0) } ?? "more labels than tried"))
             }
+            for gain in summary.pairedGains {
+                say(String(format: "%@ minus %@, paired within repeats: %+.4f ± %.4f (repeats: %@)", gain.strategy.rawValue,
+                           summary.curves[0].strategy.rawValue, gain.meanGain, gain.standardError,
+                           gain.gainByRepeat.map { String(format: "%+.3f", $0) }.joined(separator: " ")))
+            }
         }
     }
 
