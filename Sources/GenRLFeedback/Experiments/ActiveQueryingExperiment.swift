@@ -23,9 +23,8 @@ public struct ActiveQueryingConfiguration: Codable, Sendable, Equatable {
     public var poolSize = 3000
     /// Sampling temperatures of the candidate pairs, the pool split evenly between them
     /// (held-out pairs are always sampled at 1). `[1]`: the pretrained model as it is.
-    /// `[1, 0.3]`: half the pool from a sharpened model, whose two completions of a prompt
-    /// are often near-duplicates that tell the reward model little, as pairs from a policy
-    /// late in RL training are.
+    /// Several temperatures make a pool whose pairs differ in how informative they are
+    /// (the run logs each part's median gold-reward gap).
     public var poolTemperatures: [Double] = [1]
     /// Held-out pairs (from held-out prompts).
     public var heldOutComparisons = 1000
