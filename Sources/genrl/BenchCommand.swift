@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GenRLBenchmarks
+import GenRLTensor
 
 /// `genrl bench [NAME ...]`: the reference workloads of shared/BENCHMARKS.md, one line each
 /// in the peer's format; with `--peer-python`, the PyTorch peer runs the same workloads in
@@ -43,6 +44,8 @@ struct BenchCommand: ParsableCommand {
             return
         }
         let selected = names.isEmpty ? Workloads.all : names.compactMap(Workloads.named)
+        // On standard error, so that standard output keeps the peer's line format.
+        FileHandle.standardError.write(Data("matrix products: \(MatrixMultiply.backend), \(Parallel.threadCount) threads\n".utf8))
         var ours: [String: BenchmarkRunner.Measurement] = [:]
         for workload in selected {
             let measurement = BenchmarkRunner.measure(workload, countingMatrixProducts: matrixProducts)

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import GenRLTensor
 
@@ -235,5 +236,48 @@ struct MatrixProductTallyTests {
         #expect(totals.multiplyAdds >= 2 * 6 * 5 * 4)
         #expect(totals.nanoseconds > 0)
         #expect(c.allSatisfy { $0 == 8 })
+    }
+}
+
+@Suite("OpenBLAS core")
+struct OpenBLASCoreTests {
+    static let avx2: Set<String> = ["sse3", "avx", "avx2", "fma", "f16c"]
+    static let avx512 = avx2.union(["avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"])
+
+    @Test("the processor's instruction sets choose the core")
+    func coreFollowsTheFlags() {
+        #expect(OpenBLASCore.preferredCore(flags: Self.avx512) == "SkylakeX")
+        #expect(OpenBLASCore.preferredCore(flags: Self.avx2) == "Haswell")
+        // Xeon Phi has AVX-512 F and CD but not BW, DQ and VL: not a Skylake-X.
+        #expect(OpenBLASCore.preferredCore(flags: Self.avx2.union(["avx512f", "avx512cd"])) == "Haswell")
+        #expect(OpenBLASCore.preferredCore(flags: ["sse3", "avx"]) == nil)
+        #expect(OpenBLASCore.preferredCore(flags: []) == nil)
+    }
+
+    @Test("a core the user set is left alone")
+    func userSettingWins() {
+        #expect(OpenBLASCore.requestedCore(userSetting: "Haswell", flags: Self.avx512) == nil)
+        #expect(OpenBLASCore.requestedCore(userSetting: nil, flags: Self.avx512) == "SkylakeX")
+        #expect(OpenBLASCore.requestedCore(userSetting: "", flags: Self.avx2) == "Haswell")
+    }
+
+    @Test("the flags line of a cpuinfo file is read")
+    func readsCpuinfo() throws {
+        let path = NSTemporaryDirectory() + "genrl-cpuinfo-\(getpid())"
+        try "processor\t: 0\nmodel name\t: Some CPU\nflags\t\t: fpu sse3 avx2 fma avx512f\nbugs\t\t: none\n\nprocessor\t: 1\nflags\t\t: fpu\n"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(OpenBLASCore.processorFlags(cpuinfo: path) == ["fpu", "sse3", "avx2", "fma", "avx512f"])
+        #expect(OpenBLASCore.processorFlags(cpuinfo: path + "-missing") == [])
+    }
+
+    @Test("the loaded OpenBLAS runs the core the processor calls for, and the variable is not left set",
+          .enabled(if: BLASLibrary.installed?.configuration != nil, "OpenBLAS is not installed"))
+    func loadedLibraryUsesTheRequestedCore() throws {
+        let library = try #require(BLASLibrary.installed)
+        guard let core = library.requestedCore else { return }   // the user pinned one, or the processor suggests none
+        #expect(getenv(OpenBLASCore.environmentVariable) == nil)
+        let configuration = try #require(library.configuration)
+        #expect(configuration.lowercased().contains(core.lowercased()), "\(configuration)")
     }
 }

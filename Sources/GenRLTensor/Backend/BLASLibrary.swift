@@ -9,7 +9,10 @@ import Darwin
 /// A CBLAS library opened at run time with `dlopen`, so that GenRL builds and runs on a
 /// machine that has only the Swift toolchain and uses BLAS wherever one is installed.
 ///
-/// Only `cblas_sgemm` is required. When the library is OpenBLAS, it is told to use one
+/// Only `cblas_sgemm` is required. The library is opened with `OPENBLAS_CORETYPE` set to
+/// the core the processor's instruction sets call for, unless the user has set it
+/// (`OpenBLASCore`: an OpenBLAS older than the processor would otherwise fall back to
+/// generic kernels). When the library is OpenBLAS, it is told to use one
 /// thread and `MatrixMultiply` splits large products across GenRL's own threads instead:
 /// OpenBLAS's idle workers spin (sched_yield) for a long while after each call, taking a
 /// core from GenRL's parallel kernels in between — a third of the CPU time of a training
@@ -52,6 +55,9 @@ public final class BLASLibrary: @unchecked Sendable {
     /// OpenBLAS's `openblas_get_config()` (version, target core, thread limit), or nil
     /// for libraries without it.
     public let configuration: String?
+    /// The `OPENBLAS_CORETYPE` GenRL set while loading the library (`SkylakeX`, `Haswell`),
+    /// or nil when it set none (the user had set one, or the processor suggested none).
+    public let requestedCore: String?
     /// The number of threads the library was told to use (1), or nil when it has no
     /// `openblas_set_num_threads`.
     public let threadCount: Int?
@@ -68,7 +74,9 @@ public final class BLASLibrary: @unchecked Sendable {
     ///   missing or not a loadable library, `.missingFunction` when it has no
     ///   `cblas_sgemm` (a Fortran-only BLAS, for example).
     public init(name: String) throws(BLASLibraryError) {
-        guard let handle = dlopen(name, RTLD_NOW | RTLD_LOCAL) else {
+        let core = OpenBLASCore.requestedCore(userSetting: OpenBLASCore.userSetting, flags: OpenBLASCore.processorFlags())
+        let opened = OpenBLASCore.whileRequesting(core) { dlopen(name, RTLD_NOW | RTLD_LOCAL) }
+        guard let handle = opened else {
             throw .cannotOpen(library: name, reason: Self.lastLoaderError())
         }
         guard let sgemm = dlsym(handle, "cblas_sgemm") else {
@@ -76,6 +84,7 @@ public final class BLASLibrary: @unchecked Sendable {
             throw .missingFunction(library: name, function: "cblas_sgemm")
         }
         self.name = name
+        requestedCore = core
         self.sgemm = unsafeBitCast(sgemm, to: SGEMMFunction.self)
         if let getConfig = dlsym(handle, "openblas_get_config") {
             typealias GetConfig = @convention(c) () -> UnsafePointer<CChar>?
@@ -92,9 +101,12 @@ public final class BLASLibrary: @unchecked Sendable {
         }
     }
 
-    /// The name and, for OpenBLAS, the configuration: `libopenblas.so.0 (OpenBLAS 0.3.21 …)`.
+    /// The name and, for OpenBLAS, the configuration and the core GenRL asked for:
+    /// `libopenblas.so.0 (OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY SkylakeX …; OPENBLAS_CORETYPE=SkylakeX)`.
     public var summary: String {
-        configuration.map { "\(name) (\($0))" } ?? name
+        guard let configuration else { return name }
+        let core = requestedCore.map { "; \(OpenBLASCore.environmentVariable)=\($0)" } ?? ""
+        return "\(name) (\(configuration)\(core))"
     }
 
     /// Whether every size and leading dimension fits the library's 32-bit integers.
