@@ -17,7 +17,7 @@ kernelSettings.append(.unsafeFlags(["-target-cpu", targetCPU]))
 
 let package = Package(
     name: "GenRL",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "GenRLCharts", targets: ["GenRLCharts"]),
         .library(name: "GenRLTensor", targets: ["GenRLTensor"]),

@@ -6,7 +6,7 @@ import Foundation
 /// Kernels call `Parallel.forEachChunk` with the number of independent items (rows,
 /// columns, blocks) and the smallest chunk worth a thread. The chunk boundaries depend
 /// only on the item count, the grain and `threadCount`, never on timing, so a parallel
-/// kernel computes the same bits on every run.
+/// kernel computes the same bits on every run. The loops run on `WorkerPool`'s threads.
 public enum Parallel {
     /// Threads that kernels may use: `GENRL_THREADS` when set, otherwise the number of
     /// active processors.
@@ -32,12 +32,7 @@ public enum Parallel {
             body(0..<count)
             return
         }
-        withoutActuallyEscaping(body) { body in
-            let shared = UncheckedSendable(body)
-            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                $isInsideParallelLoop.withValue(true) { shared.value(chunkRange(chunk, of: chunks, count: count)) }
-            }
-        }
+        WorkerPool.shared.run(chunks) { chunk in body(chunkRange(chunk, of: chunks, count: count)) }
     }
 
     /// Runs `body(i)` for `i` in `0..<count` concurrently (one task per index), for a
@@ -47,12 +42,7 @@ public enum Parallel {
             for i in 0..<count { body(i) }
             return
         }
-        withoutActuallyEscaping(body) { body in
-            let shared = UncheckedSendable(body)
-            DispatchQueue.concurrentPerform(iterations: count) { task in
-                $isInsideParallelLoop.withValue(true) { shared.value(task) }
-            }
-        }
+        WorkerPool.shared.run(count, body)
     }
 
     /// The `chunk`-th of `chunks` near-equal contiguous ranges covering `0..<count`.
