@@ -4,8 +4,8 @@ import GenRLBenchmarks
 import GenRLTensor
 
 /// `genrl bench [NAME ...]`: the reference workloads of shared/BENCHMARKS.md, one line each
-/// in the peer's format; with `--peer-python`, the PyTorch peer runs the same workloads in
-/// the same process tree, one after the other, and the ratios are printed.
+/// in the peer's format; with `--peer-python`, the PyTorch peer runs each workload right
+/// after GenRL's (a shared machine's speed drifts over minutes) and the ratios are printed.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
@@ -26,6 +26,9 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Also print, per workload, the time spent in matrix products and their multiply-adds.")
     var matrixProducts = false
 
+    @Option(help: "Times to run the whole set (with a peer, GenRL and PyTorch alternate workload by workload).")
+    var rounds = 1
+
     @Flag(help: "List the workloads and exit.")
     var list = false
 
@@ -33,6 +36,7 @@ struct BenchCommand: ParsableCommand {
         for name in names where Workloads.named(name) == nil {
             throw ValidationError("unknown workload \"\(name)\"; known: \(Workloads.all.map(\.name).joined(separator: ", "))")
         }
+        if rounds < 1 { throw ValidationError("--rounds must be at least 1, found \(rounds)") }
         if let peerPython, !FileManager.default.isExecutableFile(atPath: peerPython) {
             throw ValidationError("--peer-python \(peerPython) is not an executable file")
         }
@@ -46,21 +50,35 @@ struct BenchCommand: ParsableCommand {
         let selected = names.isEmpty ? Workloads.all : names.compactMap(Workloads.named)
         // On standard error, so that standard output keeps the peer's line format.
         FileHandle.standardError.write(Data("matrix products: \(MatrixMultiply.backend), \(Parallel.threadCount) threads\n".utf8))
-        var ours: [String: BenchmarkRunner.Measurement] = [:]
+        // With a peer, each workload is timed by GenRL and then at once by PyTorch, so that
+        // both see the machine in the same state; `--rounds` repeats the whole set and the
+        // ratio reported is the median of the rounds' ratios.
+        var ours: [String: [Double]] = [:], theirs: [String: [Double]] = [:], ratios: [String: [Double]] = [:]
+        for round in 1...rounds {
+            if rounds > 1 { say("# round \(round) of \(rounds)") }
+            for workload in selected {
+                let measurement = BenchmarkRunner.measure(workload, countingMatrixProducts: matrixProducts)
+                ours[workload.name, default: []].append(measurement.medianMilliseconds)
+                say(measurement.line)
+                if let line = measurement.matrixProductLine { say(line) }
+                guard let peerPython, let torch = try runPeers(python: peerPython, names: [workload.name])[workload.name] else { continue }
+                theirs[workload.name, default: []].append(torch)
+                ratios[workload.name, default: []].append(measurement.medianMilliseconds / torch)
+            }
+        }
+        guard peerPython != nil else { return }
+        say("\nworkload  genrl_median_ms  torch_median_ms  ratio" + (rounds > 1 ? "  (medians over \(rounds) rounds; ratios per round)" : ""))
         for workload in selected {
-            let measurement = BenchmarkRunner.measure(workload, countingMatrixProducts: matrixProducts)
-            ours[workload.name] = measurement
-            say(measurement.line)
-            if let line = measurement.matrixProductLine { say(line) }
+            guard let genrl = ours[workload.name], let torch = theirs[workload.name], let ratio = ratios[workload.name] else { continue }
+            var line = "\(workload.name)  \(String(format: "%.2f", median(genrl)))  \(String(format: "%.2f", median(torch)))  \(String(format: "%.3f", median(ratio)))"
+            if rounds > 1 { line += "  (" + ratio.map { String(format: "%.3f", $0) }.joined(separator: " ") + ")" }
+            say(line)
+        }
+    }
 
-        }
-        guard let peerPython else { return }
-        let peers = try runPeers(python: peerPython, names: selected.map(\.name))
-        say("\nworkload  genrl_median_ms  torch_median_ms  ratio")
-        for workload in selected {
-            guard let genrl = ours[workload.name], let torch = peers[workload.name] else { continue }
-            say("\(workload.name)  \(String(format: "%.2f", genrl.medianMilliseconds))  \(String(format: "%.2f", torch))  \(String(format: "%.3f", genrl.medianMilliseconds / torch))")
-        }
+    private func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
     }
 
     /// Runs the peer scripts for the selected names; returns their median times.
