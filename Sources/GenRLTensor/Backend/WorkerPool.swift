@@ -85,10 +85,8 @@ final class WorkerPool: @unchecked Sendable {
         wakeUp = .allocate(capacity: 1)
         pthread_mutex_init(sleepLock, nil)
         pthread_cond_init(wakeUp, nil)
-        for index in 0..<workerCount {
-            let thread = Thread { [self] in work() }
-            thread.name = "genrl-worker-\(index + 1)"
-            thread.start()
+        for _ in 0..<workerCount {
+            Thread { [self] in work() }.start()
         }
     }
 
