@@ -1,5 +1,5 @@
 import Foundation
-import GenRLTensor
+@testable import GenRLTensor
 import Testing
 
 @Suite("Vector kernels agree with the C library")
@@ -59,5 +59,26 @@ struct VectorMathTests {
         // Abramowitz & Stegun's 1.5·10⁻⁷ on erfc is 7.5·10⁻⁸ on Φ, plus float rounding.
         #expect(worstValue < 3e-7)
         #expect(worstSlope < 5e-7)
+    }
+
+    @Test func rowMaximumWithAndWithoutAnAddend() {
+        // Every length through the four-vector, one-vector and scalar parts, the largest
+        // element at every position, and a NaN at every position.
+        for count in 1...80 {
+            let addend = (0..<count).map { Float(($0 * 7) % 5) - 2 }
+            for position in 0..<count {
+                var row = (0..<count).map { Float(($0 * 13) % 11) - 20 }
+                row[position] = 3
+                #expect(maxVectors(row, count: count) == 3)
+                var sums = row
+                let largestSum = zip(row, addend).map(+).max()!
+                #expect(addAndMaxVectors(&sums, addend, count: count) == largestSum)
+                #expect(sums == zip(row, addend).map(+))
+                row[position] = .nan
+                #expect(maxVectors(row, count: count).isNaN)
+                #expect(addAndMaxVectors(&row, addend, count: count).isNaN)
+            }
+        }
+        #expect(maxVectors([Float](repeating: -.infinity, count: 40), count: 40) == -.infinity)
     }
 }

@@ -166,25 +166,61 @@ func sumVectors(_ source: UnsafePointer<Float>, count: Int) -> Float {
 /// The largest element of a non-empty buffer (NaN if any element is NaN).
 @inline(__always)
 func maxVectors(_ source: UnsafePointer<Float>, count: Int) -> Float {
+    maxOfTransformed(source, count: count, { $1 }, scalar: { $1 })
+}
+
+/// Adds `addend` to `row` element by element and returns the largest sum (NaN if any is
+/// NaN): a bias added in the same pass that looks for a softmax's shift.
+@inline(__always)
+func addAndMaxVectors(_ row: UnsafeMutablePointer<Float>, _ addend: UnsafePointer<Float>, count: Int) -> Float {
+    maxOfTransformed(UnsafePointer(row), count: count) { i, v in
+        let sum = v + UnsafeRawPointer(addend + i).loadUnaligned(as: FloatVector.self)
+        UnsafeMutableRawPointer(row + i).storeBytes(of: sum, as: FloatVector.self)
+        return sum
+    } scalar: { i, s in
+        row[i] = s + addend[i]
+        return row[i]
+    }
+}
+
+/// The largest of `transform(i, xᵢ)` over a non-empty buffer read eight at a time (NaN
+/// if any is NaN); `scalar` handles the tail one element at a time.
+@inline(__always)
+private func maxOfTransformed(_ source: UnsafePointer<Float>, count: Int,
+                              _ transform: (Int, FloatVector) -> FloatVector,
+                              scalar: (Int, Float) -> Float) -> Float {
     var best = -Float.infinity
     var sawNaN = false
     var i = 0
     if count >= 8 {
+        // Four running maxima: one alone waits on the previous compare-and-blend at every
+        // vector (about ten cycles), which made this pass cost as much as the exponentials.
         // NaN lanes are collected in an integer vector and tested once at the end: a
         // horizontal test per vector (`any`) cost more than the maximum itself.
-        var acc = FloatVector(repeating: -.infinity)
+        var acc = (FloatVector(repeating: -.infinity), FloatVector(repeating: -.infinity),
+                   FloatVector(repeating: -.infinity), FloatVector(repeating: -.infinity))
         var nanLanes = SIMD8<Int32>()
-        while i + 8 <= count {
-            let v = UnsafeRawPointer(source + i).loadUnaligned(as: FloatVector.self)
+        @inline(__always) func load(_ offset: Int) -> FloatVector {
+            let v = transform(offset, UnsafeRawPointer(source + offset).loadUnaligned(as: FloatVector.self))
             nanLanes |= SIMD8<Int32>().replacing(with: 1, where: v .!= v)
-            acc = VectorMath.maximum(acc, v)
+            return v
+        }
+        while i + 32 <= count {
+            acc.0 = VectorMath.maximum(acc.0, load(i))
+            acc.1 = VectorMath.maximum(acc.1, load(i + 8))
+            acc.2 = VectorMath.maximum(acc.2, load(i + 16))
+            acc.3 = VectorMath.maximum(acc.3, load(i + 24))
+            i += 32
+        }
+        while i + 8 <= count {
+            acc.0 = VectorMath.maximum(acc.0, load(i))
             i += 8
         }
         sawNaN = any(nanLanes .!= 0)
-        best = acc.max()
+        best = VectorMath.maximum(VectorMath.maximum(acc.0, acc.1), VectorMath.maximum(acc.2, acc.3)).max()
     }
     while i < count {
-        let s = source[i]
+        let s = scalar(i, source[i])
         if s.isNaN { sawNaN = true }
         if s > best { best = s }
         i += 1

@@ -62,22 +62,21 @@ extension Tensor {
                     for block in Parallel.chunkRange(chunk, of: chunks, count: blocks) {
                         let start = block * blockRows, count = Swift.min(blockRows, rows - start)
                         let xBlock = px + start * depth
-                        if let pb { for r in 0..<count { (logits + r * classes).update(from: pb, count: classes) } }
                         MatrixMultiply.gemm(transposeA: false, transposeB: true, m: count, n: classes, k: depth, alpha: 1,
-                                            a: xBlock, lda: depth, b: pw, ldb: depth, beta: pb == nil ? 0 : 1,
-                                            c: logits, ldc: classes)
+                                            a: xBlock, lda: depth, b: pw, ldb: depth, beta: 0, c: logits, ldc: classes)
                         for r in 0..<count {
                             let row = logits + r * classes
                             let w = pweights?[start + r] ?? 1
                             let target = Int(pt[start + r])
+                            // The bias is added in the pass that finds the row's maximum.
+                            let maximum = pb.map { addAndMaxVectors(row, $0, count: classes) } ?? maxVectors(row, count: classes)
                             guard recording else {
-                                if w != 0 { loss += w * (logSumExpRow(row, count: classes) - row[target]) }
+                                if w != 0 { loss += w * (logSumExpRow(row, count: classes, maximum: maximum) - row[target]) }
                                 continue
                             }
                             // dlogits in place: (softmax − onehot)·w/normaliser, with one
                             // exponential pass: e = exp(ℓ − max) stored and summed, then scaled.
                             let targetLogit = row[target]
-                            let maximum = maxVectors(row, count: classes)
                             let total = exponentiateShifted(row, count: classes, shift: maximum)
                             if w != 0 { loss += w * (maximum + Foundation.log(total) - targetLogit) }
                             let scale = FloatVector(repeating: w / (normalizer * total))
