@@ -79,9 +79,18 @@ extension Tensor {
                             let targetLogit = row[target]
                             let total = exponentiateShifted(row, count: classes, shift: maximum)
                             if w != 0 { loss += w * (maximum + Foundation.log(total) - targetLogit) }
-                            let scale = FloatVector(repeating: w / (normalizer * total))
-                            mapVectors(row, row, count: classes) { scale * $0 }
+                            let scale = w / (normalizer * total)
+                            guard !partialB.isEmpty else {
+                                mapVectors(row, row, count: classes) { FloatVector(repeating: scale) * $0 }
+                                row[target] -= w / normalizer
+                                continue
+                            }
+                            // With a bias, db += dlogits in the same pass; the target's entry
+                            // gets its one-hot term first, as the sum of finished rows would.
+                            let db = partialB[chunk].pointer, dbTarget = db[target]
+                            scaleAndAccumulate(row, by: scale, into: db, count: classes)
                             row[target] -= w / normalizer
+                            db[target] = dbTarget + row[target]
                         }
                         guard recording else { continue }
                         MatrixMultiply.gemm(transposeA: false, transposeB: false, m: count, n: depth, k: classes, alpha: 1,
@@ -90,10 +99,6 @@ extension Tensor {
                         MatrixMultiply.gemm(transposeA: true, transposeB: false, m: classes, n: depth, k: count, alpha: 1,
                                             a: logits, lda: classes, b: xBlock, ldb: depth, beta: 1,
                                             c: partialW[chunk].pointer, ldc: depth)
-                        if !partialB.isEmpty {
-                            let db = partialB[chunk].pointer
-                            for r in 0..<count { zipVectors(db, logits + r * classes, db, count: classes) { $0 + $1 } }
-                        }
                     }
                     losses[chunk] = loss
                 }
