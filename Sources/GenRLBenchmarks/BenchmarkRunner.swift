@@ -75,13 +75,17 @@ public enum BenchmarkRunner {
             step()
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
         }
-        let sorted = times.sorted()
-        let median = sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-        var measurement = Measurement(name: workload.name, medianMilliseconds: median, minimumMilliseconds: sorted[0],
+        var measurement = Measurement(name: workload.name, medianMilliseconds: median(times), minimumMilliseconds: times.min()!,
                                       repetitions: times.count)
         measurement.meanMilliseconds = times.reduce(0, +) / Double(times.count)
         if countingMatrixProducts { measurement.matrixProducts = MatrixProductTally.totals }
         return measurement
+    }
+
+    /// The median of a non-empty list (the mean of the middle two for an even count).
+    public static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
     }
 
     /// Parses a peer line back into (name, median, minimum).

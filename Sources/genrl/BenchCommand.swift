@@ -52,33 +52,29 @@ struct BenchCommand: ParsableCommand {
         FileHandle.standardError.write(Data("matrix products: \(MatrixMultiply.backend), \(Parallel.threadCount) threads\n".utf8))
         // With a peer, each workload is timed by GenRL and then at once by PyTorch, so that
         // both see the machine in the same state; `--rounds` repeats the whole set and the
-        // ratio reported is the median of the rounds' ratios.
-        var ours: [String: [Double]] = [:], theirs: [String: [Double]] = [:], ratios: [String: [Double]] = [:]
+        // ratio reported is the median of the rounds' ratios. `timings` holds GenRL's and
+        // PyTorch's medians of each round in which both timed the workload.
+        var timings: [String: [(genrl: Double, torch: Double)]] = [:]
         for round in 1...rounds {
             if rounds > 1 { say("# round \(round) of \(rounds)") }
             for workload in selected {
                 let measurement = BenchmarkRunner.measure(workload, countingMatrixProducts: matrixProducts)
-                ours[workload.name, default: []].append(measurement.medianMilliseconds)
                 say(measurement.line)
                 if let line = measurement.matrixProductLine { say(line) }
                 guard let peerPython, let torch = try runPeers(python: peerPython, names: [workload.name])[workload.name] else { continue }
-                theirs[workload.name, default: []].append(torch)
-                ratios[workload.name, default: []].append(measurement.medianMilliseconds / torch)
+                timings[workload.name, default: []].append((measurement.medianMilliseconds, torch))
             }
         }
         guard peerPython != nil else { return }
         say("\nworkload  genrl_median_ms  torch_median_ms  ratio" + (rounds > 1 ? "  (medians over \(rounds) rounds; ratios per round)" : ""))
         for workload in selected {
-            guard let genrl = ours[workload.name], let torch = theirs[workload.name], let ratio = ratios[workload.name] else { continue }
-            var line = "\(workload.name)  \(String(format: "%.2f", median(genrl)))  \(String(format: "%.2f", median(torch)))  \(String(format: "%.3f", median(ratio)))"
-            if rounds > 1 { line += "  (" + ratio.map { String(format: "%.3f", $0) }.joined(separator: " ") + ")" }
+            guard let timed = timings[workload.name] else { continue }
+            let ratios = timed.map { $0.genrl / $0.torch }
+            let medians = [timed.map(\.genrl), timed.map(\.torch), ratios].map(BenchmarkRunner.median)
+            var line = "\(workload.name)  \(String(format: "%.2f", medians[0]))  \(String(format: "%.2f", medians[1]))  \(String(format: "%.3f", medians[2]))"
+            if rounds > 1 { line += "  (" + ratios.map { String(format: "%.3f", $0) }.joined(separator: " ") + ")" }
             say(line)
         }
-    }
-
-    private func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
     }
 
     /// Runs the peer scripts for the selected names; returns their median times.

@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 
 /// Splits loops over the machine's cores.
