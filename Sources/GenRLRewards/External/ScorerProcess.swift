@@ -179,7 +179,8 @@ final class ScorerProcess {
     /// Ends the process and reaps it: waits up to `waitingFirst` for it to exit by
     /// itself, then sends SIGTERM to its process group, waits up to `grace`, then sends
     /// SIGKILL. Standard error keeps being drained (and standard output discarded) so a
-    /// child blocked on a full pipe can still exit. Idempotent.
+    /// child blocked on a full pipe can still exit, and is read to its end once the child
+    /// is gone. Idempotent.
     @discardableResult
     func stop(waitingFirst: Duration, grace: Duration) -> ExternalScorerError.ExitStatus {
         if let exitStatus { return exitStatus }
@@ -193,6 +194,9 @@ final class ScorerProcess {
             exited = waitForExit(within: .seconds(2))
         }
         let status = exited ? reap() : reapInBackground()
+        // The child can write its last words and exit between two polls; they are still
+        // in the pipe, and they are the part of standard error an error message needs.
+        drain(&stderrFD, into: .stderr)
         closeFD(&stdinFD)
         closeFD(&stdoutFD)
         closeFD(&stderrFD)
