@@ -446,6 +446,16 @@ struct ExternalScorerTests {
         scorer.close()  // a second close is harmless
     }
 
+    @Test("close keeps what a scorer wrote on standard error before it exited unread")
+    func closeReadsStandardErrorOfAnExitedScorer() throws {
+        // crash.sh at-start writes one line on standard error and exits without reading;
+        // by the time close runs the process is gone and the line is still in the pipe.
+        let scorer = try ExternalScorer(configuration: configuration("crash.sh", ["at-start"]))
+        Thread.sleep(forTimeInterval: 0.3)
+        scorer.close()
+        #expect(scorer.standardErrorTail.contains("cannot load model weights"))
+    }
+
     @Test("close kills a scorer that ignores end of input, within the grace periods")
     func closeKillsStubbornScorer() throws {
         let scorer = try ExternalScorer(configuration: configuration("hang.sh", ["no-read"]))
