@@ -70,6 +70,22 @@ struct LanguageModelTests {
         }
     }
 
+    /// A tempered recurrent model's logits are the model's divided by τ, its values are
+    /// the model's, and the model itself is left as it was.
+    @Test(arguments: [Float(0.5), 0.8, 2])
+    func temperedRecurrentModelDividesTheLogits(_ temperature: Float) {
+        guard case .recurrent(let configuration) = Self.configurations[0] else { return }
+        var generator = RandomGenerator(seed: 9)
+        let model = RecurrentLanguageModel(configuration, generator: &generator)
+        let tokens = Self.tokens(3, 6, seed: 10)
+        let before = model(tokens)
+        let tempered = model.tempered(by: temperature)(tokens)
+        let worst = zip(tempered.logits.scalars, before.logits.scalars).map { Swift.abs($0 - $1 / temperature) }.max()!
+        #expect(worst < 1e-5, "largest difference from z/τ: \(worst)")
+        #expect(tempered.values!.scalars == before.values!.scalars)
+        #expect(model(tokens).logits.scalars == before.logits.scalars)
+    }
+
     @Test(arguments: configurations)
     func modelDirectoryRoundTrip(_ configuration: LanguageModelConfiguration) throws {
         var generator = RandomGenerator(seed: 3)

@@ -224,21 +224,51 @@ private final class LowTokenScorer: CompletionScorer {
         }
     }
 
-    @Test func organExperimentRunsEndToEndOnATinyCorpus() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("genrl-organ-\(UUID().uuidString)")
+    /// A small experiment on a tiny corpus of repeated lines, in a fresh directory.
+    static func tinyCorpusExperiment(_ directory: URL) throws -> SeqGANExperimentConfiguration {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
         let corpus = directory.appendingPathComponent("lines.txt")
         try (0..<60).map { ["to be or not", "that is it", "the rest is"][$0 % 3] + " \($0 % 7)" }.joined(separator: "\n")
             .write(to: corpus, atomically: true, encoding: .utf8)
         var configuration = SeqGANExperimentConfiguration()
-        configuration.algorithm = .organ
         configuration.data.source = .corpus
         configuration.data.corpusFile = corpus.path
         configuration.data.maximumCharacters = 15
         configuration.generator.hiddenSize = 8
         configuration.pretraining.epochs = 2
         configuration.pretraining.evaluationInterval = 1
+        configuration.evaluation.bleuHypotheses = 20
+        configuration.evaluation.samplesWritten = 5
+        return configuration
+    }
+
+    /// `evaluation.temperature` changes what is measured, never what is trained: the same
+    /// MLE run at τ = 1 and τ = 0.5 saves the same generator, and reports another NLL-test.
+    @Test func evaluationTemperatureMeasuresATemperedCopy() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("genrl-temperature-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var configuration = try Self.tinyCorpusExperiment(directory)
+        configuration.algorithm = .mle
+        var finals: [[String: Double]] = [], generators: [Data] = []
+        for (index, temperature) in [Float(1), 0.5].enumerated() {
+            configuration.evaluation.temperature = temperature
+            let output = directory.appendingPathComponent("run\(index)")
+            finals.append(try SeqGANExperiment(configuration: configuration, outputDirectory: output).run())
+            generators.append(try Data(contentsOf: output.appendingPathComponent("generator_final.safetensors")))
+        }
+        #expect(generators[0] == generators[1])
+        #expect(finals[0]["nll_test"]! != finals[1]["nll_test"]!)
+        configuration.evaluation.temperature = 0
+        #expect(throws: (any Error).self) {
+            try SeqGANExperiment(configuration: configuration, outputDirectory: directory.appendingPathComponent("run2")).run()
+        }
+    }
+
+    @Test func organExperimentRunsEndToEndOnATinyCorpus() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("genrl-organ-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var configuration = try Self.tinyCorpusExperiment(directory)
+        configuration.algorithm = .organ
         configuration.discriminator.embeddingSize = 8
         configuration.discriminator.filterWidths = [1, 2, 3]
         configuration.discriminator.filterCounts = [4, 4, 4]
@@ -250,8 +280,6 @@ private final class LowTokenScorer: CompletionScorer {
         configuration.adversarial.batchSize = 8
         configuration.adversarial.rolloutCount = 2
         configuration.adversarial.evaluationInterval = 1
-        configuration.evaluation.bleuHypotheses = 20
-        configuration.evaluation.samplesWritten = 5
         let output = directory.appendingPathComponent("run")
         let final = try SeqGANExperiment(configuration: configuration, outputDirectory: output).run()
         #expect(final["nll_test"] != nil && final["bleu_2"] != nil && final["objective_mean"] != nil)

@@ -53,6 +53,9 @@ public final class SeqGANExperiment {
     @discardableResult
     public func run() throws -> [String: Double] {
         let config = configuration
+        guard config.evaluation.temperature > 0, config.evaluation.temperature.isFinite else {
+            throw ExperimentError.invalid("evaluation.temperature must be a positive number, got \(config.evaluation.temperature)")
+        }
         let fileManager = FileManager.default
         try fileManager.createDirectory(at: outputDirectory.appendingPathComponent("data"), withIntermediateDirectories: true)
         try config.writeJSON(to: outputDirectory.appendingPathComponent("config.json"))
@@ -94,7 +97,7 @@ public final class SeqGANExperiment {
 
         // Final measurements and samples.
         var final = try measure(model, sampler, evaluation, nllOracleSamples: config.evaluation.finalNllOracleSamples)
-        let generated = evaluation.samples(sampler, count: Swift.max(config.evaluation.bleuHypotheses, 500), generator: &evaluationRandom)
+        let generated = evaluation.samples(measured(model, sampler).sampler, count: Swift.max(config.evaluation.bleuHypotheses, 500), generator: &evaluationRandom)
         final.merge(evaluation.bleu(generated: generated, hypothesisCount: config.evaluation.bleuHypotheses,
                                     orders: config.evaluation.bleuOrders)) { _, new in new }
         if data.oracle == nil, let objective = try? makeObjective(data) {
@@ -243,9 +246,11 @@ public final class SeqGANExperiment {
     // MARK: - Measurements
 
     /// NLL-oracle (oracle data), NLL-test, and on text the objective's mean over
-    /// `evaluation.objective_samples` generated lines.
-    private func measure(_ model: RecurrentLanguageModel, _ sampler: LSTMSampler, _ evaluation: GeneratorEvaluation,
+    /// `evaluation.objective_samples` generated lines, of the generator at
+    /// `evaluation.temperature`.
+    private func measure(_ trained: RecurrentLanguageModel, _ trainedSampler: LSTMSampler, _ evaluation: GeneratorEvaluation,
                          nllOracleSamples: Int? = nil) throws -> [String: Double] {
+        let (model, sampler) = measured(trained, trainedSampler)
         var metrics = ["nll_test": try evaluation.nllTest(model)]
         if evaluation.data.oracle == nil, configuration.evaluation.objectiveSamples > 0, let objective = try? makeObjective(evaluation.data) {
             let generated = evaluation.samples(sampler, count: configuration.evaluation.objectiveSamples, generator: &evaluationRandom)
@@ -256,6 +261,16 @@ public final class SeqGANExperiment {
             metrics["nll_oracle"] = nll
         }
         return metrics
+    }
+
+    /// The generator as measured at `evaluation.temperature` τ: `model` itself at τ = 1,
+    /// otherwise its tempered copy (logits z/τ) with a sampler of its own.
+    private func measured(_ model: RecurrentLanguageModel, _ sampler: LSTMSampler)
+        -> (model: RecurrentLanguageModel, sampler: LSTMSampler) {
+        let temperature = configuration.evaluation.temperature
+        guard temperature != 1 else { return (model, sampler) }
+        let tempered = model.tempered(by: temperature)
+        return (tempered, LSTMSampler(tempered))
     }
 
     private func makeObjective(_ data: ExperimentData) throws -> any RewardFunction {

@@ -176,6 +176,12 @@ public struct SeqGANExperimentConfiguration: Codable, Sendable, Equatable {
         public var samplesWritten = 200
         /// Generated lines the objective is averaged over at each evaluation (text data).
         public var objectiveSamples = 1_000
+        /// Temperature τ of the generator as measured: every measurement (NLL-oracle,
+        /// NLL-test, BLEU, Self-BLEU, the objective, samples.txt) reads its logits divided
+        /// by τ. 1 (the default): the generator as trained. Below 1 sharpens it, trading
+        /// diversity for quality: the baseline Caccia et al. (2018, "Language GANs Falling
+        /// Short") hold GANs against. Training is never affected.
+        public var temperature: Float = 1
 
         /// The defaults above.
         public init() {}
