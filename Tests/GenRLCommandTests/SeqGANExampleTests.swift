@@ -3,6 +3,7 @@ import Testing
 
 /// Every SeqGAN and ORGAN example under examples/ reads without a problem: every key
 /// known, every value of the right type (`genrl seqgan print-config` exits 0 with JSON).
+/// Hidden files (the docs' temporary variants, written beside the originals) are skipped.
 @Suite("SeqGAN and ORGAN example configurations")
 struct SeqGANExampleTests {
     static let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
@@ -11,7 +12,7 @@ struct SeqGANExampleTests {
     static let files: [String] = ["seqgan", "organ"].flatMap { directory in
         let url = examples.appendingPathComponent(directory)
         return ((try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? [])
-            .filter { $0.hasSuffix(".toml") }.sorted().map { "\(directory)/\($0)" }
+            .filter { $0.hasSuffix(".toml") && !$0.hasPrefix(".") }.sorted().map { "\(directory)/\($0)" }
     }
 
     @Test(arguments: files)
