@@ -84,17 +84,23 @@ public final class RecurrentLanguageModel: Module, LanguageModel {
         valueHead = configuration.valueHead ? Linear(configuration.hiddenSize, 1, generator: &generator) : nil
     }
 
+    /// An independent model with this one's configuration and parameter values.
+    public func copy() -> RecurrentLanguageModel {
+        var unused = RandomGenerator(seed: 0)  // initial values, overwritten at once
+        let copy = RecurrentLanguageModel(configuration, generator: &unused)
+        copy.copyParameters(from: self)
+        return copy
+    }
+
     /// A copy whose output layer is divided by `temperature` τ: its logits are this
     /// model's divided by τ, so it samples from softmax(z/τ). The value head and every
     /// other parameter are copied as they are; this model is not changed.
     public func tempered(by temperature: Float) -> RecurrentLanguageModel {
         precondition(temperature > 0 && temperature.isFinite, "tempered(by:): temperature \(temperature) is not a positive number")
-        var unused = RandomGenerator(seed: 0)
-        let copy = RecurrentLanguageModel(configuration, generator: &unused)
-        copy.copyParameters(from: self)
-        copy.out.weight.assign(out.weight / temperature)
-        if let bias = out.bias { copy.out.bias?.assign(bias / temperature) }
-        return copy
+        let tempered = copy()
+        tempered.out.weight.assign(out.weight / temperature)
+        if let bias = out.bias { tempered.out.bias?.assign(bias / temperature) }
+        return tempered
     }
 
     /// The configuration's vocabulary size.

@@ -37,9 +37,7 @@ public final class RolloutNetwork {
         precondition(updateRate >= 0 && updateRate <= 1, "RolloutNetwork: updateRate \(updateRate) must be in [0, 1]")
         self.updateRate = updateRate
         generatorModel = generator
-        var unused = RandomGenerator(seed: 0)
-        model = RecurrentLanguageModel(generator.configuration, generator: &unused)
-        model.copyParameters(from: generator)
+        model = generator.copy()
         model.freeze()
         model.eval()
         sampler = LSTMSampler(model)
