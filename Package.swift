@@ -13,6 +13,14 @@ let targetCPU = Context.environment["GENRL_TARGET_CPU"] ?? "haswell"
 kernelSettings.append(.unsafeFlags(["-target-cpu", targetCPU]))
 #endif
 
+/// The AVX-512 kernels (GenRLAVX512) are compiled for Skylake-X's instruction sets
+/// whatever GENRL_TARGET_CPU says; GenRLTensor calls them only on processors that have
+/// them (`WideKernels`).
+var wideKernelSettings: [SwiftSetting] = []
+#if arch(x86_64)
+wideKernelSettings.append(.unsafeFlags(["-target-cpu", "skylake-avx512"]))
+#endif
+
 // MARK: - Package
 
 let package = Package(
@@ -38,7 +46,9 @@ let package = Package(
         // MARK: Libraries, in dependency order
         // SVG line charts for reports, docs and experiments (Foundation only).
         .target(name: "GenRLCharts"),
-        .target(name: "GenRLTensor", swiftSettings: kernelSettings),
+        // AVX-512 kernels with no dependencies, called by GenRLTensor after a CPU check.
+        .target(name: "GenRLAVX512", swiftSettings: wideKernelSettings),
+        .target(name: "GenRLTensor", dependencies: ["GenRLAVX512"], swiftSettings: kernelSettings),
         .target(name: "GenRLNN", dependencies: ["GenRLTensor"], swiftSettings: kernelSettings),
         .target(name: "GenRLModels", dependencies: ["GenRLNN"], swiftSettings: kernelSettings),
         .target(name: "GenRLRewards", dependencies: ["GenRLModels"], swiftSettings: kernelSettings),
@@ -60,7 +70,7 @@ let package = Package(
         // MARK: Tests
         .target(name: "GenRLTestSupport", dependencies: ["GenRLTensor"], path: "Tests/GenRLTestSupport"),
         .testTarget(name: "GenRLChartsTests", dependencies: ["GenRLCharts"]),
-        .testTarget(name: "GenRLTensorTests", dependencies: ["GenRLTensor", "GenRLTestSupport"]),
+        .testTarget(name: "GenRLTensorTests", dependencies: ["GenRLTensor", "GenRLAVX512", "GenRLTestSupport"]),
         .testTarget(name: "GenRLNNTests", dependencies: ["GenRLNN", "GenRLTestSupport"]),
         .testTarget(name: "GenRLModelsTests", dependencies: ["GenRLModels"]),
         .testTarget(name: "GenRLRewardsTests", dependencies: ["GenRLRewards"]),

@@ -49,7 +49,7 @@ struct BenchCommand: ParsableCommand {
         }
         let selected = names.isEmpty ? Workloads.all : names.compactMap(Workloads.named)
         // On standard error, so that standard output keeps the peer's line format.
-        FileHandle.standardError.write(Data("matrix products: \(MatrixMultiply.backend), \(Parallel.threadCount) threads\n".utf8))
+        FileHandle.standardError.write(Data("matrix products: \(MatrixMultiply.backend), \(Parallel.threadCount) threads; AVX-512 kernels: \(WideKernels.description)\n".utf8))
         // With a peer, each workload is timed by GenRL and then at once by PyTorch, so that
         // both see the machine in the same state; `--rounds` repeats the whole set and the
         // ratio reported is the median of the rounds' ratios. `timings` holds GenRL's and

@@ -32,8 +32,7 @@ public enum OpenBLASCore {
     /// The OpenBLAS core for a processor with these `/proc/cpuinfo` flags (see the type's
     /// documentation), or nil when OpenBLAS's own choice should stand.
     public static func preferredCore(flags: Set<String>) -> String? {
-        let avx512: Set<String> = ["avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"]
-        if avx512.isSubset(of: flags) { return "SkylakeX" }
+        if WideKernels.requiredFlags.isSubset(of: flags) { return "SkylakeX" }
         if flags.contains("avx2") && flags.contains("fma") { return "Haswell" }
         return nil
     }

@@ -148,27 +148,6 @@ func zipVectors(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ destinat
     }
 }
 
-/// Multiplies `row` by `scale` in place and adds the products to `sums`, element by
-/// element, eight at a time.
-@inline(__always)
-func scaleAndAccumulate(_ row: UnsafeMutablePointer<Float>, by scale: Float, into sums: UnsafeMutablePointer<Float>,
-                        count: Int) {
-    let factor = FloatVector(repeating: scale)
-    var i = 0
-    while i + 8 <= count {
-        let scaled = factor * UnsafeRawPointer(row + i).loadUnaligned(as: FloatVector.self)
-        UnsafeMutableRawPointer(row + i).storeBytes(of: scaled, as: FloatVector.self)
-        let total = UnsafeRawPointer(sums + i).loadUnaligned(as: FloatVector.self) + scaled
-        UnsafeMutableRawPointer(sums + i).storeBytes(of: total, as: FloatVector.self)
-        i += 8
-    }
-    while i < count {
-        row[i] *= scale
-        sums[i] += row[i]
-        i += 1
-    }
-}
-
 /// Σ over a buffer, accumulated in eight lanes then summed pairwise: the same order on
 /// every run.
 @inline(__always)

@@ -1,4 +1,5 @@
 import Foundation
+import GenRLAVX512
 
 extension Tensor {
     /// Cross-entropy of the logits x·Wᵀ + b against integer targets, without ever
@@ -7,17 +8,34 @@ extension Tensor {
     /// `crossEntropy(logits: linear(x, W, b), targets:, weights:, reduction:)` with the
     /// same value and gradients, computed a block of rows at a time: each block's logits
     /// (about 2 MB) stay in cache while their loss and, when gradients are
-    /// recorded, dlogits = (softmax − onehot)·w/normaliser and its products
-    /// dx = dlogits·W, dW += dlogitsᵀ·x, db += Σ dlogits are computed. A 64 × 20 batch
+    /// recorded, the products of dlogits = (softmax − onehot)·w/normaliser,
+    /// dx = dlogits·W, dW += dlogitsᵀ·x, db += Σ dlogits, are computed. A 64 × 20 batch
     /// of a 5000-word vocabulary thus never writes its 24 MB of logits and their
-    /// gradient, nor packs them twice for the backward products. The gradients are
-    /// computed eagerly in the forward pass — possible because the output is a scalar,
-    /// whose upstream gradient only scales them.
+    /// gradient. Each row of logits is read by one exponential pass and the two backward
+    /// products: the softmax's normaliser and the one-hot term are applied to x, W and
+    /// the products' results instead. The gradients are computed eagerly in the forward
+    /// pass — possible because the output is a scalar, whose upstream gradient only
+    /// scales them.
+    ///
+    /// Each row is shifted by its target's logit, not its maximum, which saves a pass
+    /// and makes the row's loss just ln Σ exp(ℓ − ℓ_target); a row whose maximum lies
+    /// more than 60 above is computed again and shifted by its maximum. With AVX-512
+    /// (`WideKernels`), the logits, their exponentials and the products come from
+    /// kernels that keep the logits in registers; otherwise from BLAS and an eight-lane
+    /// pass (see `FusedOutputLayer`).
     ///
     /// `x` is [..., D], `weight` [V, D], `bias` [V], `targets` and `weights` the leading
     /// shape [...]. Reductions: `.mean` (Σwℓ/Σw) or `.sum`.
     public static func linearCrossEntropy(_ x: Tensor, weight: Tensor, bias: Tensor?, targets: IntTensor,
                                           weights: Tensor? = nil, reduction: LossReduction = .mean) -> Tensor {
+        linearCrossEntropy(x, weight: weight, bias: bias, targets: targets, weights: weights, reduction: reduction,
+                           wideKernel: WideKernels.isEnabled)
+    }
+
+    /// `linearCrossEntropy` with the forward kernel chosen by the caller (the tests run
+    /// both): `wideKernel` requires AVX-512.
+    static func linearCrossEntropy(_ x: Tensor, weight: Tensor, bias: Tensor?, targets: IntTensor,
+                                   weights: Tensor?, reduction: LossReduction, wideKernel: Bool) -> Tensor {
         let (classes, depth) = (weight.shape[0], weight.shape[1])
         let rowShape = Array(x.shape.dropLast())
         if x.shape.last != depth || weight.rank != 2 {
@@ -37,68 +55,35 @@ extension Tensor {
         let inputs: [Tensor] = bias.map { [x, weight, $0] } ?? [x, weight]
         let recording = GradientMode.isRecording && inputs.contains(where: \.isTracked)
 
-        // Rows per block: about 2 MB of logits, which stay in L2/L3 between the forward
-        // product and the two backward ones, while the dW product still gets ~100 rows
-        // of depth (with 512 KB blocks its k of ~24 rows made it the slowest of the three).
-        let blockRows = Swift.max(8, Swift.min(256, (524_288 / Swift.max(classes, 1)) & ~7))
+        let blockRows = FusedOutputLayer.blockRows(classes: classes)
         let blocks = (rows + blockRows - 1) / blockRows
         let chunks = Swift.min(Parallel.threadCount, Swift.max(1, blocks))
+        // The wide kernels need a depth of whole pairs of vectors (32 floats).
+        let wide = wideKernel && depth % 32 == 0
+        let columns = bias == nil ? depth : depth + 1
+        let stride = wide ? (columns + 15) & ~15 : columns
         let gradientX = recording ? TensorStorage(repeating: 0, count: x.count) : nil
-        // One partial dW, db per chunk, summed in chunk order afterwards (deterministic).
-        let partialW = recording ? (0..<chunks).map { _ in TensorStorage(repeating: 0, count: classes * depth) } : []
-        let partialB = recording && bias != nil ? (0..<chunks).map { _ in TensorStorage(repeating: 0, count: classes) } : []
+        // One partial [dW | db] per chunk, summed in chunk order afterwards (deterministic).
+        let partials = recording ? (0..<chunks).map { _ in TensorStorage(repeating: 0, count: classes * stride) } : []
         var partialLoss = [Float](repeating: 0, count: chunks)
-
-        let px = x.storage.pointer, pw = weight.storage.pointer
-        let pb = bias?.storage.pointer, pweights = weights?.storage.pointer
+        let panels = wide ? FusedOutputLayer.WidePanels(weight: weight.storage.pointer, bias: bias?.storage.pointer,
+                                                        classes: classes, depth: depth) : nil
         targets.scalars.withUnsafeBufferPointer { targetBuffer in
-            let pt = targetBuffer.baseAddress!
+            let layer = FusedOutputLayer(x: x.storage.pointer, weight: weight.storage.pointer, bias: bias?.storage.pointer,
+                                         targets: targetBuffer.baseAddress!, rowWeights: weights?.storage.pointer,
+                                         classes: classes, depth: depth, normalizer: normalizer,
+                                         columns: columns, stride: stride, panels: panels)
             partialLoss.withUnsafeMutableBufferPointer { lossBuffer in
                 let losses = lossBuffer.baseAddress!
                 Parallel.forEachTask(chunks) { chunk in
-                    let logits = UnsafeMutablePointer<Float>.allocate(capacity: blockRows * classes)
-                    defer { logits.deallocate() }
+                    let scratch = FusedOutputLayer.Scratch(layer, blockRows: blockRows)
                     var loss: Float = 0
                     for block in Parallel.chunkRange(chunk, of: chunks, count: blocks) {
                         let start = block * blockRows, count = Swift.min(blockRows, rows - start)
-                        let xBlock = px + start * depth
-                        MatrixMultiply.gemm(transposeA: false, transposeB: true, m: count, n: classes, k: depth, alpha: 1,
-                                            a: xBlock, lda: depth, b: pw, ldb: depth, beta: 0, c: logits, ldc: classes)
-                        for r in 0..<count {
-                            let row = logits + r * classes
-                            let w = pweights?[start + r] ?? 1
-                            let target = Int(pt[start + r])
-                            // The bias is added in the pass that finds the row's maximum.
-                            let maximum = pb.map { addAndMaxVectors(row, $0, count: classes) } ?? maxVectors(row, count: classes)
-                            guard recording else {
-                                if w != 0 { loss += w * (logSumExpRow(row, count: classes, maximum: maximum) - row[target]) }
-                                continue
-                            }
-                            // dlogits in place: (softmax − onehot)·w/normaliser, with one
-                            // exponential pass: e = exp(ℓ − max) stored and summed, then scaled.
-                            let targetLogit = row[target]
-                            let total = exponentiateShifted(row, count: classes, shift: maximum)
-                            if w != 0 { loss += w * (maximum + Foundation.log(total) - targetLogit) }
-                            let scale = w / (normalizer * total)
-                            guard !partialB.isEmpty else {
-                                mapVectors(row, row, count: classes) { FloatVector(repeating: scale) * $0 }
-                                row[target] -= w / normalizer
-                                continue
-                            }
-                            // With a bias, db += dlogits in the same pass; the target's entry
-                            // gets its one-hot term first, as the sum of finished rows would.
-                            let db = partialB[chunk].pointer, dbTarget = db[target]
-                            scaleAndAccumulate(row, by: scale, into: db, count: classes)
-                            row[target] -= w / normalizer
-                            db[target] = dbTarget + row[target]
-                        }
-                        guard recording else { continue }
-                        MatrixMultiply.gemm(transposeA: false, transposeB: false, m: count, n: depth, k: classes, alpha: 1,
-                                            a: logits, lda: classes, b: pw, ldb: depth, beta: 0,
-                                            c: gradientX!.pointer + start * depth, ldc: depth)
-                        MatrixMultiply.gemm(transposeA: true, transposeB: false, m: classes, n: depth, k: count, alpha: 1,
-                                            a: logits, lda: classes, b: xBlock, ldb: depth, beta: 1,
-                                            c: partialW[chunk].pointer, ldc: depth)
+                        let dx = gradientX.map { $0.pointer + start * depth }
+                        layer.exponentiate(start: start, count: count, scratch: scratch, dx: dx)
+                        loss += layer.finishRows(start: start, count: count, scratch: scratch, dx: dx)
+                        if let dx { layer.backward(start: start, count: count, scratch: scratch, dx: dx, partial: partials[chunk].pointer) }
                     }
                     losses[chunk] = loss
                 }
@@ -106,10 +91,23 @@ extension Tensor {
         }
         let value = TensorStorage([partialLoss.reduce(0, +) / normalizer])
         guard recording else { return Tensor(shape: [], storage: value) }
-        for other in partialW.dropFirst() { zipVectors(partialW[0].pointer, other.pointer, partialW[0].pointer, count: classes * depth) { $0 + $1 } }
-        for other in partialB.dropFirst() { zipVectors(partialB[0].pointer, other.pointer, partialB[0].pointer, count: classes) { $0 + $1 } }
-        let eager = [Tensor(shape: x.shape, storage: gradientX!), Tensor(shape: weight.shape, storage: partialW[0])]
-            + (partialB.first.map { [Tensor(shape: [classes], storage: $0)] } ?? [])
+        let total = partials[0], sum = total.pointer
+        for other in partials.dropFirst() { zipVectors(sum, other.pointer, sum, count: classes * stride) { $0 + $1 } }
+        var eager = [Tensor(shape: x.shape, storage: gradientX!)]
+        if stride == depth {
+            eager.append(Tensor(shape: weight.shape, storage: total))
+        } else {
+            // `total` must outlive the copy: its memory would otherwise go back to the pool
+            // and could come out again as dW.
+            let (dW, db) = (TensorStorage(uninitializedCount: classes * depth), TensorStorage(uninitializedCount: classes))
+            withExtendedLifetime(total) {
+                for v in 0..<classes {
+                    (dW.pointer + v * depth).update(from: sum + v * stride, count: depth)
+                    db.pointer[v] = sum[v * stride + depth]
+                }
+            }
+            eager += [Tensor(shape: weight.shape, storage: dW), Tensor(shape: [classes], storage: db)]
+        }
         return result("linearCrossEntropy", shape: [], storage: value, inputs: inputs) { g, needed in
             let scale = g.item
             return zip(eager, needed).map { gradient, need in need ? (scale == 1 ? gradient : gradient * scale) : nil }

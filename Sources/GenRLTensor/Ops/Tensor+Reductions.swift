@@ -221,6 +221,49 @@ func exponentiateShifted(_ row: UnsafeMutablePointer<Float>, count: Int, shift: 
     return acc.sum()
 }
 
+/// Replaces each xᵢ of a row by eᵢ = exp(xᵢ + bᵢ − shift), with `bias` b when given,
+/// and returns Σeᵢ and max(xᵢ + bᵢ), in one pass. A maximum more than about 88 above the
+/// shift makes some eᵢ overflow; the caller checks the returned maximum for that. A NaN
+/// element gives a NaN sum (the maximum ignores it).
+@inline(__always)
+func exponentiateShiftedTrackingMaximum(_ row: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?, count: Int,
+                                        shift: Float) -> (sum: Float, maximum: Float) {
+    guard let bias else {
+        return exponentiateShiftedTrackingMaximum(row, count: count, shift: shift, { _, v in v }, scalar: { _, x in x })
+    }
+    return exponentiateShiftedTrackingMaximum(row, count: count, shift: shift, { i, v in
+        v + UnsafeRawPointer(bias + i).loadUnaligned(as: FloatVector.self)
+    }, scalar: { i, x in x + bias[i] })
+}
+
+/// The pass above with the bias added by `addend(i, xᵢ…ᵢ₊₇)`, and by `scalar(i, xᵢ)` on
+/// the tail.
+@inline(__always)
+private func exponentiateShiftedTrackingMaximum(_ row: UnsafeMutablePointer<Float>, count: Int, shift: Float,
+                                                _ addend: (Int, FloatVector) -> FloatVector,
+                                                scalar: (Int, Float) -> Float) -> (sum: Float, maximum: Float) {
+    let s = FloatVector(repeating: shift)
+    var acc = FloatVector(), best = FloatVector(repeating: -.infinity)
+    var i = 0
+    while i + 8 <= count {
+        let v = addend(i, UnsafeRawPointer(row + i).loadUnaligned(as: FloatVector.self))
+        let e = VectorMath.exp(v - s)
+        UnsafeMutableRawPointer(row + i).storeBytes(of: e, as: FloatVector.self)
+        acc += e
+        best = VectorMath.maximum(best, v)
+        i += 8
+    }
+    if i < count {
+        var v = FloatVector(repeating: -.infinity)
+        for lane in 0..<(count - i) { v[lane] = scalar(i + lane, row[i + lane]) }
+        let e = VectorMath.exp(v - s)
+        for lane in 0..<(count - i) { row[i + lane] = e[lane] }
+        acc += e
+        best = VectorMath.maximum(best, v)
+    }
+    return (acc.sum(), best.max())
+}
+
 /// Σ exp(x − shift) over a row, vectorised.
 @inline(__always)
 func sumExpShifted(_ row: UnsafePointer<Float>, count: Int, shift: Float) -> Float {
