@@ -140,14 +140,7 @@ private func accumulateProducts(exponentials: UnsafePointer<Float>, rows: Int, c
                 multiplyAdd(&l4, &h4, e[128 + v], wLow, wHigh); multiplyAdd(&l5, &h5, e[160 + v], wLow, wHigh)
                 multiplyAdd(&l6, &h6, e[192 + v], wLow, wHigh); multiplyAdd(&l7, &h7, e[224 + v], wLow, wHigh)
             }
-            addWide(l0, h0, to: out)
-            if count > 1 { addWide(l1, h1, to: out + depth) }
-            if count > 2 { addWide(l2, h2, to: out + 2 * depth) }
-            if count > 3 { addWide(l3, h3, to: out + 3 * depth) }
-            if count > 4 { addWide(l4, h4, to: out + 4 * depth) }
-            if count > 5 { addWide(l5, h5, to: out + 5 * depth) }
-            if count > 6 { addWide(l6, h6, to: out + 6 * depth) }
-            if count > 7 { addWide(l7, h7, to: out + 7 * depth) }
+            addRows(count, to: out, stride: depth, (l0, h0), (l1, h1), (l2, h2), (l3, h3), (l4, h4), (l5, h5), (l6, h6), (l7, h7))
         }
     }
 }

@@ -40,14 +40,7 @@ public func addTransposedProduct(exponentials e: UnsafePointer<Float>, rows: Int
                 multiplyAdd(&l6, &h6, er[6], aLow, aHigh); multiplyAdd(&l7, &h7, er[7], aLow, aHigh)
             }
             let o = out + first * stride + column
-            addWide(l0, h0, to: o)
-            if count > 1 { addWide(l1, h1, to: o + stride) }
-            if count > 2 { addWide(l2, h2, to: o + 2 * stride) }
-            if count > 3 { addWide(l3, h3, to: o + 3 * stride) }
-            if count > 4 { addWide(l4, h4, to: o + 4 * stride) }
-            if count > 5 { addWide(l5, h5, to: o + 5 * stride) }
-            if count > 6 { addWide(l6, h6, to: o + 6 * stride) }
-            if count > 7 { addWide(l7, h7, to: o + 7 * stride) }
+            addRows(count, to: o, stride: stride, (l0, h0), (l1, h1), (l2, h2), (l3, h3), (l4, h4), (l5, h5), (l6, h6), (l7, h7))
             if withExtra {
                 for j in 0..<count { out[(first + j) * stride + columns] += extra[j] }
             }

@@ -70,6 +70,25 @@ func addWide(_ low: WideVector, _ high: WideVector, to p: UnsafeMutablePointer<F
     storeWide(loadWide(p + 16) + high, p + 16)
 }
 
+/// Adds the first `count` of eight pairs to eight rows of 32 floats, `stride` floats
+/// apart from `out`: the accumulators of a product's 8-row tile, the rows past `count`
+/// left out.
+@inline(__always)
+func addRows(_ count: Int, to out: UnsafeMutablePointer<Float>, stride: Int,
+             _ p0: (WideVector, WideVector), _ p1: (WideVector, WideVector),
+             _ p2: (WideVector, WideVector), _ p3: (WideVector, WideVector),
+             _ p4: (WideVector, WideVector), _ p5: (WideVector, WideVector),
+             _ p6: (WideVector, WideVector), _ p7: (WideVector, WideVector)) {
+    addWide(p0.0, p0.1, to: out)
+    if count > 1 { addWide(p1.0, p1.1, to: out + stride) }
+    if count > 2 { addWide(p2.0, p2.1, to: out + 2 * stride) }
+    if count > 3 { addWide(p3.0, p3.1, to: out + 3 * stride) }
+    if count > 4 { addWide(p4.0, p4.1, to: out + 4 * stride) }
+    if count > 5 { addWide(p5.0, p5.1, to: out + 5 * stride) }
+    if count > 6 { addWide(p6.0, p6.1, to: out + 6 * stride) }
+    if count > 7 { addWide(p7.0, p7.1, to: out + 7 * stride) }
+}
+
 @inline(__always)
 func loadWide(_ p: UnsafePointer<Float>) -> WideVector { UnsafeRawPointer(p).loadUnaligned(as: WideVector.self) }
 
