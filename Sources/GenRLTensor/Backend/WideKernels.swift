@@ -1,10 +1,9 @@
 import Foundation
-import GenRLAVX512
 
 /// Whether GenRL's AVX-512 kernels (the GenRLAVX512 module, compiled for Skylake-X) run
 /// in this process. They are used only where they are measurably faster than the
-/// eight-lane kernels every x86-64 build has: today, the forward half of
-/// `Tensor.linearCrossEntropy`.
+/// eight-lane kernels and BLAS every x86-64 build has: today, in
+/// `Tensor.linearCrossEntropy` (the fused output layer, its loss and gradients).
 ///
 /// The environment variable `GENRL_AVX512` decides, once per process:
 /// - unset, empty or `auto`: on when the processor reports AVX-512 F, CD, BW, DQ and VL
