@@ -82,7 +82,9 @@ struct FusedOutputLayer {
         init(_ layer: FusedOutputLayer, blockRows rows: Int) {
             let count = layer.panels == nil ? rows * layer.classes : exponentialsCount(rows: rows, classes: layer.classes)
             exponentials = .allocate(capacity: count + layer.classes)
-            exponentials.initialize(repeating: 0, count: count + layer.classes)
+            // The wide kernels read the tiles' padding rows; BLAS overwrites every entry
+            // it reads back.
+            if layer.panels != nil { exponentials.initialize(repeating: 0, count: count + layer.classes) }
             reshiftedRow = exponentials + count
             rowFigures = .allocate(capacity: 5 * rows)
             (shifts, totals, maxima) = (rowFigures, rowFigures + rows, rowFigures + 2 * rows)

@@ -190,10 +190,10 @@ func maxAlongAxis(_ x: Tensor, axis: Int) -> (TensorStorage, [Int32]) {
     return (values, indices)
 }
 
-/// log Σ exp over one contiguous row, given its maximum when already known.
+/// log Σ exp over one contiguous row.
 @inline(__always)
-func logSumExpRow(_ row: UnsafePointer<Float>, count: Int, maximum: Float? = nil) -> Float {
-    let m = maximum ?? maxVectors(row, count: count)
+func logSumExpRow(_ row: UnsafePointer<Float>, count: Int) -> Float {
+    let m = maxVectors(row, count: count)
     if m == -.infinity || !m.isFinite { return m }
     let total = sumExpShifted(row, count: count, shift: m)
     return m + Foundation.log(total)
