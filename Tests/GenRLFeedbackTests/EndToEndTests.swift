@@ -93,6 +93,22 @@ struct EndToEndTests {
         #expect(Set(random).count == 10)
     }
 
+    @Test func minimumStepsAddPassesUntilThereAreThatManyOptimizerSteps() throws {
+        let examples = try ToyPreferences.labeller().records(for: ToyPreferences.pairs(40, seed: 3)).map(PreferenceExample.init)
+        var configuration = ToyPreferences.rewardModelTraining(epochs: 2)  // batches of 16: 3 per pass over 40
+        let plain = RewardModelTrainer(ensemble: ToyPreferences.ensemble(size: 1), configuration: configuration)
+        plain.train(examples)
+        #expect(plain.steps == 6)
+        configuration.minimumSteps = 10  // 4 passes of 3 batches: the first whole pass count with 10 or more
+        let raised = RewardModelTrainer(ensemble: ToyPreferences.ensemble(size: 1), configuration: configuration)
+        raised.train(examples)
+        #expect(raised.steps == 12)
+        configuration.minimumSteps = 5  // fewer than the epochs give: unchanged
+        let unchanged = RewardModelTrainer(ensemble: ToyPreferences.ensemble(size: 1), configuration: configuration)
+        unchanged.train(examples)
+        #expect(unchanged.steps == 6)
+    }
+
     func loop(online: Bool, store: PreferenceStore) -> (RLHFLoop, GoldRewardWatch) {
         let ensemble = ToyPreferences.ensemble(size: 2)
         let learned = RewardModelReward(ensemble: ensemble)

@@ -36,6 +36,11 @@ public struct PreferenceExample: Sendable, Equatable {
 public struct RewardModelTrainingConfiguration: Codable, Sendable, Equatable {
     /// Passes over the examples per `train` call (Ouyang et al. 2022: 1 — more overfits).
     public var epochs = 1
+    /// Fewest optimizer steps per member in one `train` call: passes over the examples are
+    /// added to `epochs` until there are this many. A few hundred labels make only a handful
+    /// of batches, so a model retrained from scratch on them would hardly move from its
+    /// initialisation. 0: exactly `epochs` passes.
+    public var minimumSteps = 0
     /// Comparisons per optimizer step (Ouyang et al. 2022: 64 prompts).
     public var batchSize = 32
     /// Adam's step size (Stiennon et al. 2020: 1.5e-5 for billion-parameter models; small
@@ -83,7 +88,7 @@ public final class RewardModelTrainer {
     }
 
     /// Trains each member for `epochs` (default: the configuration's) passes over
-    /// `examples` (or its bootstrap resample). Returns `reward_model/loss` (mean over the
+    /// `examples` (or its bootstrap resample), or as many more as `minimumSteps` asks for. Returns `reward_model/loss` (mean over the
     /// last epoch's batches, averaged over members) and `reward_model/train_accuracy`.
     @discardableResult
     public func train(_ examples: [PreferenceExample], epochs: Int? = nil) -> [String: Double] {
@@ -98,7 +103,7 @@ public final class RewardModelTrainer {
                 : Array(0..<examples.count)
             model.backbone.train()
             var epochLoss = 0.0, epochAccuracy = 0.0, batches = 0
-            for _ in 0..<(epochs ?? configuration.epochs) {
+            for _ in 0..<passes(over: pool.count, epochs: epochs ?? configuration.epochs) {
                 (epochLoss, epochAccuracy, batches) = (0, 0, 0)
                 let order = generator.permutation(pool.count).map { pool[$0] }
                 for start in stride(from: 0, to: order.count, by: configuration.batchSize) {
@@ -124,6 +129,14 @@ public final class RewardModelTrainer {
         }
         let members = Double(ensemble.members.count)
         return ["reward_model/loss": lossTotal / members, "reward_model/train_accuracy": accuracyTotal / members]
+    }
+
+    /// The passes over `count` examples that one `train` call makes: `epochs`, or more if
+    /// that is needed to reach `minimumSteps` optimizer steps.
+    func passes(over count: Int, epochs: Int) -> Int {
+        let batchesPerPass = (count + configuration.batchSize - 1) / configuration.batchSize
+        guard configuration.minimumSteps > 0, batchesPerPass > 0 else { return epochs }
+        return max(epochs, (configuration.minimumSteps + batchesPerPass - 1) / batchesPerPass)
     }
 
     /// The weighted loss of a batch and the fraction of its ordered pairs the model ranks
