@@ -33,6 +33,14 @@ struct ExperimentPartsTests {
         #expect(abs(single.meanGain + 0.1) < 1e-12 && single.standardError == 0)
     }
 
+    @Test func theInformativeShareCountsPairsWithUnequalGold() {
+        let gaps = [0, 1, 0, 0.5, 2]
+        #expect(ActiveQueryingExperiment.informativeShare([0, 1, 2, 3], gaps: gaps) == 0.5)
+        #expect(ActiveQueryingExperiment.informativeShare([4], gaps: gaps) == 1)
+        #expect(ActiveQueryingExperiment.informativeShare(0..<5, gaps: gaps) == 0.6)
+        #expect(ActiveQueryingExperiment.informativeShare([Int](), gaps: gaps) == 0)
+    }
+
     @Test func theGoldVersusKLChartHasALinePerRunAndEscapesNames() {
         let chart = ExperimentFiles.goldVersusKLChart([
             (name: "a < b & c", rows: [["eval/kl": 0, "eval/gold_mean": 0.8], ["step": 5], ["eval/kl": 4, "eval/gold_mean": 1.1]]),

@@ -70,6 +70,11 @@ public struct ActiveQueryingCurve: Codable, Sendable {
     public var labelAccuracy: [Double]
     /// Held-out accuracy against the gold order, [repeat][evaluation].
     public var goldAccuracyByRepeat: [[Double]]
+    /// At each evaluation, the share of the labels added since the last one (the first
+    /// evaluation: the initial random labels) whose pair has unequal gold rewards, mean
+    /// over repeats. Pairs with equal gold say nothing about the gold order, so a strategy
+    /// that finds informative pairs shows a share above the pool's.
+    public var informativeShareOfNewLabels: [Double]
 }
 
 /// A strategy against the baseline (the first strategy), paired within repeats.
@@ -97,6 +102,9 @@ public struct ActiveQueryingSummary: Codable, Sendable {
     public var curves: [ActiveQueryingCurve]
     /// The mean label ceiling of the held-out pairs.
     public var labelCeiling: Double
+    /// The share of the candidate pairs with unequal gold rewards, mean over repeats
+    /// (compare with each curve's `informativeShareOfNewLabels`).
+    public var poolInformativeShare: Double
     /// For each strategy after the first, the labels it needed to reach the first
     /// strategy's final gold-order accuracy (linear interpolation; nil if never).
     public var labelsToMatchBaseline: [String: Double?]
@@ -124,7 +132,8 @@ public enum ActiveQueryingExperiment {
         // accuracy[strategy][repeat][round]
         var gold = [[[Double]]](repeating: [], count: strategies.count)
         var labelled = [[[Double]]](repeating: [], count: strategies.count)
-        var ceilings: [Double] = []
+        var informative = [[[Double]]](repeating: [], count: strategies.count)
+        var ceilings: [Double] = [], poolShares: [Double] = []
         for repeatIndex in 0..<configuration.repeats {
             let seed = configuration.seed &+ UInt64(repeatIndex) &* 7919
             var generator = RandomGenerator(seed: seed)
@@ -139,6 +148,9 @@ public enum ActiveQueryingExperiment {
                            pairs.count, temperature, gaps.isEmpty ? 0 : gaps[gaps.count / 2]))
                 pool += pairs
             }
+            let poolGaps = task.goldScores(pool).map { abs($0[0] - $0[1]) }
+            poolShares.append(informativeShare(pool.indices, gaps: poolGaps))
+            log(String(format: "repeat %d: %.1f%% of candidate pairs have unequal gold rewards", repeatIndex, 100 * poolShares[repeatIndex]))
             let heldOut = task.samplePairs(model: model, tokenizer: tokenizer, promptTexts: task.evaluationPromptTexts,
                                            count: configuration.heldOutComparisons, generator: &generator)
             var labellerConfiguration = configuration.labeller
@@ -157,15 +169,20 @@ public enum ActiveQueryingExperiment {
                 var chosen = initial, remaining = Set(pool.indices).subtracting(initial)
                 var selectionGenerator = RandomGenerator(seed: seed &+ 1)
                 var goldCurve: [Double] = [], labelCurve: [Double] = []
+                var informativeCurve = [informativeShare(initial, gaps: poolGaps)]
                 for round in 0...configuration.rounds {
                     if round > 0 {
                         let candidates = remaining.sorted()
                         let picked = strategy.select(configuration.labelsPerRound, from: candidates.map { pool[$0] },
                                                      ensemble: trainer.ensemble, generator: &selectionGenerator)
-                        for index in picked.map({ candidates[$0] }) {
+                        let pickedIndices = picked.map { candidates[$0] }
+                        for index in pickedIndices {
                             chosen.append(index)
                             remaining.remove(index)
                         }
+                        informativeCurve.append(informativeShare(pickedIndices, gaps: poolGaps))
+                        log(String(format: "repeat %d, %@, round %d: %.0f%% of the picks have unequal gold rewards",
+                                   repeatIndex, strategy.rawValue, round, 100 * informativeCurve[round]))
                     }
                     let examples = chosen.compactMap { index in
                         answers[index].map { PreferenceExample(prompt: pool[index].prompt, completions: pool[index].completions, label: $0) }
@@ -182,13 +199,15 @@ public enum ActiveQueryingExperiment {
                 }
                 gold[s].append(goldCurve)
                 labelled[s].append(labelCurve)
+                informative[s].append(informativeCurve)
             }
         }
         let labelCounts = (0...configuration.rounds).map { configuration.initialLabels + $0 * configuration.labelsPerRound }
         let curves = strategies.indices.map { s in
             ActiveQueryingCurve(strategy: strategies[s], labels: labelCounts, goldAccuracy: meanOverRepeats(gold[s]),
                                 goldAccuracyStandardError: standardErrorOverRepeats(gold[s]),
-                                labelAccuracy: meanOverRepeats(labelled[s]), goldAccuracyByRepeat: gold[s])
+                                labelAccuracy: meanOverRepeats(labelled[s]), goldAccuracyByRepeat: gold[s],
+                                informativeShareOfNewLabels: meanOverRepeats(informative[s]))
         }
         var toMatch: [String: Double?] = [:]
         if let baseline = curves.first, let target = baseline.goldAccuracy.last {
@@ -198,6 +217,7 @@ public enum ActiveQueryingExperiment {
         }
         let gains = strategies.indices.dropFirst().map { s in pairedGain(strategies[s], gold[s], against: gold[0]) }
         let summary = ActiveQueryingSummary(curves: curves, labelCeiling: ceilings.reduce(0, +) / Double(max(ceilings.count, 1)),
+                                            poolInformativeShare: poolShares.reduce(0, +) / Double(max(poolShares.count, 1)),
                                             labelsToMatchBaseline: toMatch, pairedGains: gains,
                                             seconds: Date().timeIntervalSince(start))
         try ExperimentFiles.writeJSON(summary, to: output.appendingPathComponent("summary.json"))
@@ -215,6 +235,12 @@ public enum ActiveQueryingExperiment {
         }
         return LineChart(title: "Reward model: held-out accuracy vs labels", xLabel: "labels",
                          yLabel: "accuracy against the gold order", series: series)
+    }
+
+    /// The share of the pairs `indices` whose gold rewards differ (`gaps`: |gold₀ − gold₁|
+    /// per pool pair); pairs with equal gold carry no information about the gold order.
+    public static func informativeShare<C: Collection<Int>>(_ indices: C, gaps: [Double]) -> Double {
+        indices.isEmpty ? 0 : Double(indices.filter { gaps[$0] > 0 }.count) / Double(indices.count)
     }
 
     /// The first (interpolated) label count at which `accuracy` reaches `target`.

@@ -106,6 +106,11 @@ extension PreferencesCommand {
                 say("\(curve.strategy.rawValue): " + zip(curve.labels, curve.goldAccuracy).map { String(format: "%d:%.3f", $0, $1) }
                     .joined(separator: " "))
             }
+            say(String(format: "pairs with unequal gold rewards: %.1f%% of the pool; of the labels each round adds:", 100 * summary.poolInformativeShare))
+            for curve in summary.curves {
+                say("  \(curve.strategy.rawValue): " + curve.informativeShareOfNewLabels.map { String(format: "%.0f%%", 100 * $0) }
+                    .joined(separator: " "))
+            }
             for (strategy, labels) in summary.labelsToMatchBaseline {
                 say("\(strategy) reaches the final accuracy of \(summary.curves[0].strategy.rawValue) with "
                     + (labels.map { String(format: "%.0f labels", $0) } ?? "more labels than tried"))
