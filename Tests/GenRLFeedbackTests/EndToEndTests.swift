@@ -109,6 +109,38 @@ struct EndToEndTests {
         #expect(unchanged.steps == 6)
     }
 
+    @Test func withTheBackboneFrozenOnlyTheValueHeadsLearn() throws {
+        let configuration = LanguageModelConfiguration.recurrent(
+            RecurrentLanguageModelConfiguration(vocabularySize: ToyPreferences.tokenizer.vocabularySize, cell: .gru, embeddingSize: 8,
+                                                hiddenSize: 16))
+        var generator = RandomGenerator(seed: 5)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("genrl-frozen-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try ModelDirectory.save(model: configuration.makeModel(generator: &generator), configuration: configuration,
+                                tokenizer: ToyPreferences.tokenizer, to: directory)
+        let examples = try ToyPreferences.labeller().records(for: ToyPreferences.pairs(64, seed: 4)).map(PreferenceExample.init)
+        for trainBackbone in [false, true] {
+            var settings = RewardModelSettings()
+            settings.ensembleSize = 2
+            settings.trainBackbone = trainBackbone
+            let ensemble = try RewardModelEnsemble.loading(from: directory, settings: settings, seed: 7)
+            let before = ensemble.members.map { member in member.backbone.namedParameters().map { ($0.name, $0.tensor.scalars) } }
+            RewardModelTrainer(ensemble: ensemble, configuration: ToyPreferences.rewardModelTraining(epochs: 2)).train(examples)
+            for (member, parameters) in zip(ensemble.members, before) {
+                let after = Dictionary(uniqueKeysWithValues: member.backbone.namedParameters().map { ($0.name, $0.tensor.scalars) })
+                let moved = Set(parameters.filter { name, scalars in after[name]! != scalars }.map(\.0))
+                let heads: Set = ["valueHead.weight", "valueHead.bias"]
+                if trainBackbone {
+                    // The heads, the GRU and the embedding; the language-model output layer `out` is not on the reward's path.
+                    #expect(moved.isSuperset(of: heads) && moved.contains { $0.hasPrefix("gru.") } && moved.contains("embedding.weight")
+                            && !moved.contains("out.weight"), "moved: \(moved.sorted())")
+                } else {
+                    #expect(moved == heads, "moved: \(moved.sorted())")
+                }
+            }
+        }
+    }
+
     func loop(online: Bool, store: PreferenceStore) -> (RLHFLoop, GoldRewardWatch) {
         let ensemble = ToyPreferences.ensemble(size: 2)
         let learned = RewardModelReward(ensemble: ensemble)

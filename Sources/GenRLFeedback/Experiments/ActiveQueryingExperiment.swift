@@ -161,8 +161,7 @@ public enum ActiveQueryingExperiment {
                 var training = configuration.rewardModel.training
                 training.seed = seed
                 func freshTrainer() throws -> RewardModelTrainer {
-                    let ensemble = try RewardModelEnsemble.loading(from: pretrained, size: configuration.rewardModel.ensembleSize,
-                                                                   seed: seed &+ 100, pooling: configuration.rewardModel.pooling)
+                    let ensemble = try RewardModelEnsemble.loading(from: pretrained, settings: configuration.rewardModel, seed: seed &+ 100)
                     return RewardModelTrainer(ensemble: ensemble, configuration: training)
                 }
                 var trainer = try freshTrainer()

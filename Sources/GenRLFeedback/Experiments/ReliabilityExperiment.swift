@@ -136,8 +136,7 @@ public enum ReliabilityExperiment {
                 sets.append(outcome.examples)
             }
             for (index, examplesOfCondition) in sets.enumerated() {
-                let ensemble = try RewardModelEnsemble.loading(from: pretrained, size: configuration.rewardModel.ensembleSize,
-                                                               seed: seed &+ 100, pooling: configuration.rewardModel.pooling)
+                let ensemble = try RewardModelEnsemble.loading(from: pretrained, settings: configuration.rewardModel, seed: seed &+ 100)
                 var training = configuration.rewardModel.training
                 training.seed = seed
                 RewardModelTrainer(ensemble: ensemble, configuration: training).train(examplesOfCondition)

@@ -67,8 +67,7 @@ public enum RewardModelExperiment {
         let examples = try store.records().map(PreferenceExample.init)
         log("labelled \(examples.count) training pairs, \(heldOut.count) held-out pairs")
 
-        let ensemble = try RewardModelEnsemble.loading(from: pretrained, size: configuration.rewardModel.ensembleSize,
-                                                       seed: configuration.seed &+ 100, pooling: configuration.rewardModel.pooling)
+        let ensemble = try RewardModelEnsemble.loading(from: pretrained, settings: configuration.rewardModel, seed: configuration.seed &+ 100)
         let trainer = RewardModelTrainer(ensemble: ensemble, configuration: configuration.rewardModel.training)
         let metrics = trainer.train(examples)
         log(String(format: "trained: loss %.3f, training accuracy %.3f", metrics["reward_model/loss"] ?? 0,

@@ -17,6 +17,10 @@ public struct RewardModelSettings: Codable, Sendable, Equatable {
     /// the mean over the completion learns faster on small recurrent backbones, see
     /// docs/preferences.md).
     public var pooling = RewardModel.Pooling.completionMean
+    /// Whether the backbone learns with the value head (true, as the papers); false: only
+    /// the value head learns, a linear reward on the pretrained model's features (a linear
+    /// probe), so members differ only where their heads are unconstrained by the labels.
+    public var trainBackbone = true
 
     /// The defaults (the values above).
     public init() {}
@@ -127,8 +131,7 @@ public enum RLHFExperiment {
         let (reference, _, _) = try ModelDirectory.load(from: pretrained, valueHead: false)
 
         // 1. The policy, its reward-model ensemble (on the pretrained backbone) and PPO.
-        let ensemble = try RewardModelEnsemble.loading(from: pretrained, size: configuration.rewardModel.ensembleSize,
-                                                       seed: configuration.seed &+ 100, pooling: configuration.rewardModel.pooling)
+        let ensemble = try RewardModelEnsemble.loading(from: pretrained, settings: configuration.rewardModel, seed: configuration.seed &+ 100)
         let learned = RewardModelReward(ensemble: ensemble, uncertaintyPenalty: configuration.rewardModel.uncertaintyPenalty)
         let policy = Policy(model: policyModel, tokenizer: tokenizer, decoding: task.decoding)
         let trainingPrompts = task.prompts(task.trainingPromptTexts, tokenizer: tokenizer)

@@ -28,6 +28,20 @@ public final class RewardModelEnsemble {
         })
     }
 
+    /// The ensemble `settings` describe (size, pooling, and with `trainBackbone` false a
+    /// frozen backbone under each trainable head), from the model saved in `directory`;
+    /// member i's head is initialised from seed `seed + i`.
+    public static func loading(from directory: URL, settings: RewardModelSettings, seed: UInt64) throws -> RewardModelEnsemble {
+        let ensemble = try loading(from: directory, size: settings.ensembleSize, seed: seed, pooling: settings.pooling)
+        if !settings.trainBackbone {
+            for member in ensemble.members {
+                member.backbone.freeze()
+                member.backbone.unfreeze(["valueHead."])
+            }
+        }
+        return ensemble
+    }
+
     /// Each member's rewards, [member][sample].
     public func memberRewards(prompts: [String], completions: [String]) -> [[Float]] {
         members.map { $0.rewards(prompts: prompts, completions: completions) }
