@@ -88,8 +88,9 @@ public final class RewardModelTrainer {
     }
 
     /// Trains each member for `epochs` (default: the configuration's) passes over
-    /// `examples` (or its bootstrap resample), or as many more as `minimumSteps` asks for. Returns `reward_model/loss` (mean over the
-    /// last epoch's batches, averaged over members) and `reward_model/train_accuracy`.
+    /// `examples` (or its bootstrap resample), or as many more as `minimumSteps` asks for.
+    /// Returns `reward_model/loss` (mean over the last epoch's batches, averaged over
+    /// members) and `reward_model/train_accuracy`.
     @discardableResult
     public func train(_ examples: [PreferenceExample], epochs: Int? = nil) -> [String: Double] {
         guard !examples.isEmpty else { return [:] }
