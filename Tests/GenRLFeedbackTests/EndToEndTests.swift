@@ -99,7 +99,7 @@ struct EndToEndTests {
         let plain = RewardModelTrainer(ensemble: ToyPreferences.ensemble(size: 1), configuration: configuration)
         plain.train(examples)
         #expect(plain.steps == 6)
-        configuration.minimumSteps = 10  // 4 passes of 3 batches: the first whole pass count with 10 or more
+        configuration.minimumSteps = 10  // the fewest whole passes of 3 batches that make 10 or more steps: 4
         let raised = RewardModelTrainer(ensemble: ToyPreferences.ensemble(size: 1), configuration: configuration)
         raised.train(examples)
         #expect(raised.steps == 12)
