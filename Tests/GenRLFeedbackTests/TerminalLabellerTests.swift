@@ -45,6 +45,17 @@ final class PseudoTerminal {
         return true
     }
 
+    /// Waits until the screen that begins with `header` has been shown through its
+    /// `question`, and returns that screen (from `header` on), forgetting it and whatever
+    /// came before it; nil after `timeout` seconds. Waiting for the question only after the
+    /// header matters: the previous screen ended with the same question.
+    func waitForScreen(_ header: String, question: String = "better?", timeout: Double = 10) -> String? {
+        guard waitFor(header, timeout: timeout), let start = shown.range(of: header)?.lowerBound else { return nil }
+        shown = String(shown[start...])
+        guard waitFor(question, timeout: timeout) else { return nil }
+        return takeShown()
+    }
+
     /// Everything shown so far, and forgets it.
     func takeShown() -> String {
         defer { shown = "" }
@@ -110,12 +121,9 @@ struct TerminalLabellerTests {
         pty.type("x")  // not a key it knows: the bell
         #expect(pty.waitFor("\u{07}"))
         pty.type("2")
-        #expect(pty.waitFor("comparison 2 of 3"))
-        #expect(pty.waitFor("better?"))
+        #expect(pty.waitForScreen("comparison 2 of 3") != nil)
         pty.type("t")
-        #expect(pty.waitFor("comparison 3 of 3"))
-        #expect(pty.waitFor("better?"))
-        let third = pty.takeShown()
+        let third = try #require(pty.waitForScreen("comparison 3 of 3"))
         // Control characters are shown escaped, never sent to the terminal.
         #expect(third.contains("a bell\\u{1B}[31m") && third.contains("a horn\\nblows") && !third.contains("\u{1B}"))
         pty.type("s")
@@ -135,8 +143,7 @@ struct TerminalLabellerTests {
         let session = LabellingSession(labeller: labeller, queries: queries)
         #expect(pty.waitFor("better?"))
         pty.type("1")
-        #expect(pty.waitFor("comparison 2 of 3"))
-        #expect(pty.waitFor("better?"))
+        #expect(pty.waitForScreen("comparison 2 of 3") != nil)
         pty.type("q")
         let result = try #require(session.wait())
         #expect(try result.get() == [.choice(0), nil, nil])
