@@ -137,18 +137,20 @@ public enum ActiveQueryingExperiment {
         for repeatIndex in 0..<configuration.repeats {
             let seed = configuration.seed &+ UInt64(repeatIndex) &* 7919
             var generator = RandomGenerator(seed: seed)
-            var pool: [PreferenceQuery] = []
+            // The candidate pairs and their gold-reward gaps |gold₀ − gold₁|, pair by pair.
+            var pool: [PreferenceQuery] = [], poolGaps: [Double] = []
             let temperatures = configuration.poolTemperatures
             for (i, temperature) in temperatures.enumerated() {
                 let share = configuration.poolSize * (i + 1) / temperatures.count - configuration.poolSize * i / temperatures.count
                 let pairs = task.samplePairs(model: model, tokenizer: tokenizer, promptTexts: task.trainingPromptTexts,
                                              count: share, temperature: Float(temperature), generator: &generator)
-                let gaps = task.goldScores(pairs).map { abs($0[0] - $0[1]) }.sorted()
+                let gaps = task.goldScores(pairs).map { abs($0[0] - $0[1]) }
+                let sorted = gaps.sorted()
                 log(String(format: "repeat %d: %d candidate pairs at temperature %.2f, median gold gap %.3f", repeatIndex,
-                           pairs.count, temperature, gaps.isEmpty ? 0 : gaps[gaps.count / 2]))
+                           pairs.count, temperature, sorted.isEmpty ? 0 : sorted[sorted.count / 2]))
                 pool += pairs
+                poolGaps += gaps
             }
-            let poolGaps = task.goldScores(pool).map { abs($0[0] - $0[1]) }
             poolShares.append(informativeShare(pool.indices, gaps: poolGaps))
             log(String(format: "repeat %d: %.1f%% of candidate pairs have unequal gold rewards", repeatIndex, 100 * poolShares[repeatIndex]))
             let heldOut = task.samplePairs(model: model, tokenizer: tokenizer, promptTexts: task.evaluationPromptTexts,
