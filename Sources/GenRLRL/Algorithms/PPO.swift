@@ -86,7 +86,7 @@ public final class PPO: PolicyGradientAlgorithm {
     /// One iteration: a rollout of `batchSize` prompts, KL-shaped rewards, GAE, then `epochs` passes of
     /// minibatch steps on the clipped loss (stopped early past `earlyStopKL`); updates β afterwards.
     public func iterate() throws -> IterationReport {
-        // 1. Rollout, with old log-probabilities, values and KL recomputed by teacher forcing.
+        // 1. Rollout, with old log-probabilities, values and the KL to the reference.
         let rollout = try setup.collect(promptCount: configuration.batchSize)
         let mask = rollout.actionMask
         let beta = klController.coefficient

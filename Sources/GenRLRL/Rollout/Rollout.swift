@@ -1,4 +1,5 @@
 import GenRLModels
+import GenRLNN
 import GenRLRewards
 import GenRLTensor
 
@@ -31,7 +32,9 @@ public struct Rollout: @unchecked Sendable {
     public let terminalRewards: Tensor
     /// Dense scores placed at their actions, [B, T], when the reward gives them.
     public let denseRewards: Tensor?
-    /// log π_old(aₜ) recomputed by teacher forcing at collection time (no gradient), [B, T].
+    /// log π_old(aₜ) at collection time (no gradient), [B, T]: the generation's own record
+    /// when it is the same quantity (`RolloutCollector.generationRecordsPolicy`), else
+    /// recomputed by teacher forcing.
     public let oldLogProbabilities: Tensor
     /// log π_ref(aₜ) of the reference model, [B, T], when there is one.
     public let referenceLogProbabilities: Tensor?
@@ -69,7 +72,8 @@ public struct RolloutCollector {
 
     /// One rollout: `samplesPerPrompt` completions of each prompt (consecutive rows share a
     /// group), scored by `reward`, with old log-probabilities, values and the KL to
-    /// `reference` recomputed by teacher forcing.
+    /// `reference` (the reference's log-probabilities by teacher forcing; the policy's
+    /// from the generation or by teacher forcing, see `generationRecordsPolicy`).
     public func collect(policy: Policy, reference: (any LanguageModel)?, reward: any RewardFunction, prompts: [Prompt],
                         samplesPerPrompt: Int = 1, extraProcessors: [any LogitProcessor] = [],
                         generator: inout RandomGenerator) throws -> Rollout {
@@ -102,8 +106,17 @@ public struct RolloutCollector {
             let valid = scores.terminal.map { $0 == nil ? Float(0) : 1 }
             let validTensor = Tensor(valid, shape: [batch])
             let actionMask = generated.actionMask * validTensor.reshaped([batch, 1])
-            let policyOutput = policy.outputs(inputs, targets: targets)
-            let oldLogProbabilities = Tensor.selectedLogProbabilities(logits: policyOutput.logits, targets: targets) * actionMask
+            // The policy's log-probabilities and values: the generation's own records when
+            // they are the same quantities, else one teacher-forced pass.
+            let oldLogProbabilities: Tensor, values: Tensor?, policyLogits: Tensor?
+            if generationRecordsPolicy(policy, reference: reference) {
+                oldLogProbabilities = generated.modelLogProbabilities * actionMask
+                (values, policyLogits) = (generated.values, nil)
+            } else {
+                let policyOutput = policy.outputs(inputs, targets: targets)
+                oldLogProbabilities = Tensor.selectedLogProbabilities(logits: policyOutput.logits, targets: targets) * actionMask
+                (values, policyLogits) = (policyOutput.values, policyOutput.logits)
+            }
             var referenceLogProbabilities: Tensor?
             var kl: Tensor?
             if let reference {
@@ -112,7 +125,7 @@ public struct RolloutCollector {
                 referenceLogProbabilities = logProbabilities
                 kl = KLDivergence.perToken(klEstimator, policyLogProbabilities: oldLogProbabilities,
                                            referenceLogProbabilities: logProbabilities,
-                                           policyLogits: policyOutput.logits, referenceLogits: referenceLogits) * actionMask
+                                           policyLogits: policyLogits, referenceLogits: referenceLogits) * actionMask
             }
             var dense: Tensor?
             if let perStep = scores.perStep {
@@ -129,8 +142,25 @@ public struct RolloutCollector {
                            terminalRewards: Tensor(scores.terminal.map { Float($0 ?? 0) }, shape: [batch]),
                            denseRewards: dense, oldLogProbabilities: oldLogProbabilities,
                            referenceLogProbabilities: referenceLogProbabilities, klPerToken: kl,
-                           values: policyOutput.values.map { $0 * actionMask })
+                           values: values.map { $0 * actionMask })
         }
+    }
+
+    /// Whether the generation's records (`GeneratedBatch.modelLogProbabilities` and
+    /// `values`, from the same forward passes that chose the tokens) are the policy's old
+    /// log-probabilities and values, so that collecting needs no teacher-forced pass of the
+    /// policy (CleanRL keeps the sampling pass's log-probabilities the same way). They are
+    /// when the policy's distribution is the unmodified model's (temperature 1, no action
+    /// mask), no dropout is active (else each pass would draw its own masks), and the KL
+    /// estimator needs only the taken actions' log-probabilities (the exact KL needs the
+    /// policy's full logits). The two differ only by float rounding: cached decoding adds
+    /// up the same products in a different order than one pass over the whole sequence.
+    public func generationRecordsPolicy(_ policy: Policy, reference: (any LanguageModel)?) -> Bool {
+        let dropoutActive = (policy.model as? Module)?.namedModules().contains { _, module in
+            module.isTraining && ((module as? Dropout)?.probability ?? 0) > 0
+        } ?? true
+        return policy.decoding.temperature == 1 && policy.actionMasking == nil && !dropoutActive
+            && (reference == nil || klEstimator != .exact)
     }
 }
 
