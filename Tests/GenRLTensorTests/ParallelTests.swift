@@ -37,6 +37,23 @@ struct ParallelTests {
         #expect(marks == expected)
     }
 
+    @Test("a split product's inner edges are the nearest multiples of 16 to the even split")
+    func productBlocksAreBalanced() {
+        #expect(MatrixMultiply.blockEdges(length: 504, parts: 2) == [0, 256, 504])
+        #expect(MatrixMultiply.blockEdges(length: 2016, parts: 2) == [0, 1008, 2016])
+        for parts in 2...4 {
+            for length in (32 * parts)...600 {
+                let edges = MatrixMultiply.blockEdges(length: length, parts: parts)
+                #expect(edges.count == parts + 1 && edges.first == 0 && edges.last == length)
+                for part in 1..<parts {
+                    let even = Double(length * part) / Double(parts)
+                    #expect(edges[part] % 16 == 0 && Swift.abs(Double(edges[part]) - even) <= 8.5,
+                            "\(length) in \(parts): \(edges)")
+                }
+            }
+        }
+    }
+
     @Test("a loop's tasks run on more than one thread", .enabled(if: Parallel.threadCount > 1, "one thread"))
     func workersTakeTasks() {
         let threads = Mutex<Set<ObjectIdentifier>>([])

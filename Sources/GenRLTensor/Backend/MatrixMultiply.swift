@@ -116,10 +116,10 @@ public enum MatrixMultiply {
             // sgemm over the full depth: every element of C is computed by one call in one
             // order, so the result does not depend on timing.
             let splitRows = m >= n
-            let length = splitRows ? m : n
+            let edges = blockEdges(length: splitRows ? m : n, parts: threads)
             let a = UncheckedSendable(a), b = UncheckedSendable(b), c = UncheckedSendable(c)
             Parallel.forEachTask(threads) { part in
-                let start = (length * part / threads) & ~15, end = part == threads - 1 ? length : (length * (part + 1) / threads) & ~15
+                let start = edges[part], end = edges[part + 1]
                 guard end > start else { return }
                 if splitRows {
                     library.gemm(transposeA: transposeA, transposeB: transposeB, m: end - start, n: n, k: k, alpha: alpha,
@@ -136,6 +136,14 @@ public enum MatrixMultiply {
                 transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
                 alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
         }
+    }
+
+    /// Where `parts` threads split `length` rows (or columns) of a product: `parts + 1`
+    /// edges from 0 to `length`, each inner one the even split rounded to the nearest
+    /// multiple of 16 (504 rows in two: 0, 256, 504; rounding down instead gave blocks of
+    /// 240 and 264 rows, and the thread with the smaller one waited for the other).
+    static func blockEdges(length: Int, parts: Int) -> [Int] {
+        (0...parts).map { part in part == parts ? length : (length * part / parts + 8) & ~15 }
     }
 
     /// Products of at least this many multiply-adds are split across threads when the
