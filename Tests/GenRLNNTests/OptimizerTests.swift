@@ -324,6 +324,20 @@ struct OptimizerTests {
             expectAgreement(clipped[name]!, try fixture.tensor("clip.\(kind).after.\(name)"), absolute: 1e-7, relative: 1e-6, "clip \(name)")
         }
     }
+
+    /// Enough gradients (sizes off the 1024-element blocks) that their blocks are summed in
+    /// parallel: every element counted once, as a plain Double sum counts it.
+    @Test func globalNormCountsEveryElementOnce() {
+        var generator = RandomGenerator(seed: 9)
+        let gradients = ParameterGradients((0..<40).map { i in
+            ("g\(i)", Tensor.randomNormal([1 + 997 * i], using: &generator))
+        })
+        let reference = gradients.entries.reduce(0.0) { total, entry in
+            entry.gradient.scalars.reduce(total) { $0 + Double($1) * Double($1) }
+        }.squareRoot()
+        #expect(gradients.entries.reduce(0) { $0 + $1.gradient.count } > 64 * 1024 * 4)
+        #expect(Swift.abs(Double(gradients.globalNorm) - reference) <= 1e-6 * reference)
+    }
 }
 
 @Suite("Learning-rate schedules")

@@ -16,26 +16,37 @@ public struct ParameterGradients: @unchecked Sendable {
     /// 1024 elements, the block sums in Double (fast, and accurate far beyond Float's
     /// 24 bits for millions of parameters).
     public var globalNorm: Float {
-        var total = 0.0
+        // The blocks of every gradient in order; their sums are computed in parallel and
+        // added in this order, so the result does not depend on the thread count.
+        var blocks: [(start: UnsafePointer<Float>, count: Int)] = []
         for (_, g) in entries {
-            let pointer = g.storage.pointer, count = g.count
-            var start = 0
-            while start < count {
-                let end = Swift.min(start + 1024, count)
-                var lanes = SIMD8<Float>()
-                var i = start
-                while i + 8 <= end {
-                    let v = UnsafeRawPointer(pointer + i).loadUnaligned(as: SIMD8<Float>.self)
-                    lanes.addProduct(v, v)
-                    i += 8
-                }
-                var block = Double(lanes.sum())
-                while i < end { block += Double(pointer[i]) * Double(pointer[i]); i += 1 }
-                total += block
-                start = end
+            for offset in stride(from: 0, to: g.count, by: 1024) {
+                blocks.append((UnsafePointer(g.storage.pointer + offset), Swift.min(1024, g.count - offset)))
             }
         }
+        var sums = [Double](repeating: 0, count: blocks.count)
+        sums.withUnsafeMutableBufferPointer { sums in
+            Parallel.forEachChunk(blocks.count, grain: 64) { range in
+                for b in range { sums[b] = Self.sumOfSquares(blocks[b].start, count: blocks[b].count) }
+            }
+        }
+        var total = 0.0
+        for sum in sums { total += sum }
         return Float(total.squareRoot())
+    }
+
+    /// Σ x² of one block: eight float lanes, then the lanes and the tail in Double.
+    private static func sumOfSquares(_ pointer: UnsafePointer<Float>, count: Int) -> Double {
+        var lanes = SIMD8<Float>()
+        var i = 0
+        while i + 8 <= count {
+            let v = UnsafeRawPointer(pointer + i).loadUnaligned(as: SIMD8<Float>.self)
+            lanes.addProduct(v, v)
+            i += 8
+        }
+        var block = Double(lanes.sum())
+        while i < count { block += Double(pointer[i]) * Double(pointer[i]); i += 1 }
+        return block
     }
 
     /// Every gradient multiplied by `factor`.
