@@ -325,6 +325,24 @@ struct OptimizerTests {
         }
     }
 
+    /// Applying clipping's factor while reading the gradients gives the parameters that
+    /// updating with a scaled copy gives, to the bit, for every rule over three steps.
+    @Test(arguments: OptimizerFixture.runs)
+    func updatingWithAScaleIsUpdatingWithScaledGradients(run: String) throws {
+        let fixture = try OptimizerFixture.load()
+        let (fused, copied) = (try FixtureNetwork(fixture), try FixtureNetwork(fixture))
+        let (fusedRule, copiedRule) = (OptimizerFixture.optimizer(run), OptimizerFixture.optimizer(run))
+        for (step, scale) in [Float(0.37), 1, 0.81].enumerated() {
+            let gradients = try OptimizerFixture.gradients(fixture, run: run, step: step, names: fused.parameterNames)
+            fusedRule.update(fused, gradients: gradients, scale: scale)
+            copiedRule.update(copied, gradients: gradients.scaled(by: scale))
+        }
+        for name in fused.parameterNames {
+            #expect(fused.parameterDictionary()[name]!.scalars == copied.parameterDictionary()[name]!.scalars, "\(run) \(name)")
+        }
+        #expect(fused.parameterDictionary()["first.weight"]!.scalars != (try FixtureNetwork(fixture)).parameterDictionary()["first.weight"]!.scalars)
+    }
+
     /// Enough gradients (sizes off the 1024-element blocks) that their blocks are summed in
     /// parallel: every element counted once, as a plain Double sum counts it.
     @Test func globalNormCountsEveryElementOnce() {

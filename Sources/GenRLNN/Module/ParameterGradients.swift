@@ -66,9 +66,17 @@ public struct ParameterGradients: @unchecked Sendable {
     /// exceeds `maxNorm`, every gradient is scaled by maxNorm / (norm + 10⁻⁶). Returns the
     /// clipped gradients and the norm before clipping.
     public func clippedByGlobalNorm(_ maxNorm: Float) -> (gradients: ParameterGradients, norm: Float) {
+        let (factor, norm) = clippingFactor(maxNorm)
+        return factor < 1 ? (scaled(by: factor), norm) : (self, norm)
+    }
+
+    /// The factor `clippedByGlobalNorm(maxNorm)` scales every gradient by (1 when the
+    /// norm is within `maxNorm`), and the norm, for an optimizer that applies the factor
+    /// as it reads the gradients (`Optimizer.update(_:gradients:scale:)`).
+    public func clippingFactor(_ maxNorm: Float) -> (factor: Float, norm: Float) {
         let norm = globalNorm
         let factor = maxNorm / (norm + 1e-6)
-        return factor < 1 ? (scaled(by: factor), norm) : (self, norm)
+        return (factor < 1 ? factor : 1, norm)
     }
 }
 

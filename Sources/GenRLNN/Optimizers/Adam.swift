@@ -46,7 +46,12 @@ public class Adam: Optimizer {
 
     /// Applies the rule above to every parameter named in `gradients`.
     public func update(_ model: Module, gradients: ParameterGradients) {
-        moments.update(model, gradients: gradients, learningRate: learningRate, optimizer: name)
+        update(model, gradients: gradients, scale: 1)
+    }
+
+    /// The rule above with every gradient multiplied by `scale` as it is read.
+    public func update(_ model: Module, gradients: ParameterGradients, scale: Float) {
+        moments.update(model, gradients: gradients, scale: scale, learningRate: learningRate, optimizer: name)
         stepCount += 1
     }
 

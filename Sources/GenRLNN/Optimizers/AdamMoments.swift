@@ -38,8 +38,9 @@ final class AdamMoments {
         self.decoupledWeightDecay = decoupled
     }
 
-    /// One update of every parameter named in `gradients` with learning rate `rate`.
-    func update(_ model: Module, gradients: ParameterGradients, learningRate rate: Float, optimizer: String) {
+    /// One update of every parameter named in `gradients`, each multiplied by `scale`, with
+    /// learning rate `rate`.
+    func update(_ model: Module, gradients: ParameterGradients, scale: Float, learningRate rate: Float, optimizer: String) {
         for (name, parameter, gradient) in parametersWithGradients(model, gradients, optimizer: optimizer) {
             var slot = slots[name] ?? Slots(firstMoment: .zeros(parameter.shape), secondMoment: .zeros(parameter.shape), step: 0)
             if slot.firstMoment.shape != parameter.shape {
@@ -48,13 +49,13 @@ final class AdamMoments {
             slot.step += 1
             slots[name] = slot
             parameter.withMutableScalars { theta in
-                step(theta.baseAddress!, gradient.storage.pointer, slot, count: theta.count, learningRate: rate)
+                step(theta.baseAddress!, gradient.storage.pointer, scale: scale, slot, count: theta.count, learningRate: rate)
             }
         }
     }
 
-    private func step(_ theta: UnsafeMutablePointer<Float>, _ gradient: UnsafeMutablePointer<Float>, _ slot: Slots,
-                      count: Int, learningRate: Float) {
+    private func step(_ theta: UnsafeMutablePointer<Float>, _ gradient: UnsafeMutablePointer<Float>, scale: Float,
+                      _ slot: Slots, count: Int, learningRate: Float) {
         let t = Double(slot.step)
         let biasCorrection1 = 1 - Foundation.pow(Double(beta1), t)
         let biasCorrection2 = 1 - Foundation.pow(Double(beta2), t)
@@ -72,7 +73,7 @@ final class AdamMoments {
             while offset < range.upperBound {
                 let lanes = Swift.min(FloatVector.scalarCount, range.upperBound - offset)
                 var p = OptimizerKernel.load(theta, offset, lanes)
-                var g = OptimizerKernel.load(gradient, offset, lanes)
+                var g = OptimizerKernel.load(gradient, offset, lanes) * scale
                 var first = OptimizerKernel.load(m, offset, lanes)
                 var second = OptimizerKernel.load(v, offset, lanes)
                 if decoupled { p = p * shrink }

@@ -27,11 +27,23 @@ public protocol Optimizer: AnyObject {
     var stepCount: Int { get }
     /// Applies one update to the parameters of `model` named in `gradients`.
     func update(_ model: Module, gradients: ParameterGradients)
+    /// Applies one update with every gradient multiplied by `scale` first (gradient-norm
+    /// clipping's factor, `ParameterGradients.clippingFactor`): the same parameters, to
+    /// the bit, as `update(model, gradients: gradients.scaled(by: scale))`, without
+    /// writing the scaled copies.
+    func update(_ model: Module, gradients: ParameterGradients, scale: Float)
     /// A copy of the state carried between updates.
     func state() -> OptimizerState
     /// Replaces the state with `state` (from `state()` of an optimizer of the same kind).
     /// Nothing changes when it throws.
     func restore(_ state: OptimizerState) throws
+}
+
+extension Optimizer {
+    /// Through a scaled copy of the gradients (rules that can, apply the scale as they read).
+    public func update(_ model: Module, gradients: ParameterGradients, scale: Float) {
+        update(model, gradients: scale == 1 ? gradients : gradients.scaled(by: scale))
+    }
 }
 
 /// The parameters of `model` that `gradients` names, with their gradients, in the order

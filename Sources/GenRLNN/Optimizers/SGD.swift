@@ -46,6 +46,11 @@ public final class SGD: Optimizer {
 
     /// Applies the rule above to every parameter named in `gradients`.
     public func update(_ model: Module, gradients: ParameterGradients) {
+        update(model, gradients: gradients, scale: 1)
+    }
+
+    /// The rule above with every gradient multiplied by `scale` as it is read.
+    public func update(_ model: Module, gradients: ParameterGradients, scale: Float) {
         for (name, parameter, gradient) in parametersWithGradients(model, gradients, optimizer: "SGD") {
             var buffer: Tensor?
             var isFirst = false
@@ -62,21 +67,22 @@ public final class SGD: Optimizer {
                 }
             }
             parameter.withMutableScalars { theta in
-                step(theta.baseAddress!, gradient.storage.pointer, buffer?.storage.pointer, count: theta.count, isFirst: isFirst)
+                step(theta.baseAddress!, gradient.storage.pointer, scale: scale, buffer?.storage.pointer, count: theta.count,
+                     isFirst: isFirst)
             }
         }
         stepCount += 1
     }
 
     /// The update rule over one parameter's elements.
-    private func step(_ theta: UnsafeMutablePointer<Float>, _ gradient: UnsafeMutablePointer<Float>,
+    private func step(_ theta: UnsafeMutablePointer<Float>, _ gradient: UnsafeMutablePointer<Float>, scale: Float,
                       _ buffer: UnsafeMutablePointer<Float>?, count: Int, isFirst: Bool) {
         let rate = -learningRate, decay = weightDecay, mu = momentum, keep = 1 - dampening
         let nesterov = self.nesterov
         OptimizerKernel.forEachRange(count) { range in
             if let buffer {
                 for i in range {
-                    var d = gradient[i]
+                    var d = gradient[i] * scale
                     if decay != 0 { d = d + decay * theta[i] }
                     let b = isFirst ? d : buffer[i] * mu + keep * d
                     buffer[i] = b
@@ -85,7 +91,7 @@ public final class SGD: Optimizer {
                 }
             } else {
                 for i in range {
-                    var d = gradient[i]
+                    var d = gradient[i] * scale
                     if decay != 0 { d = d + decay * theta[i] }
                     theta[i] = theta[i] + rate * d
                 }

@@ -51,12 +51,13 @@ public final class TrainingSetup {
     }
 
     /// Clips the gradients to `maxNorm` (when given), sets the scheduled learning rate and
-    /// takes one optimizer step. Returns the gradient norm before clipping.
+    /// takes one optimizer step. Returns the gradient norm before clipping. The clipping
+    /// factor is applied by the optimizer as it reads the gradients (no scaled copies).
     @discardableResult
     public func applyUpdate(_ gradients: ParameterGradients, maxNorm: Float?) -> Float {
-        let (clipped, norm) = maxNorm.map { gradients.clippedByGlobalNorm($0) } ?? (gradients, gradients.globalNorm)
+        let (scale, norm) = maxNorm.map { gradients.clippingFactor($0) } ?? (1, gradients.globalNorm)
         if let schedule { optimizer.learningRate = schedule.learningRate(atStep: updateCount) }
-        optimizer.update(policy.model, gradients: clipped)
+        optimizer.update(policy.model, gradients: gradients, scale: scale)
         updateCount += 1
         return norm
     }
