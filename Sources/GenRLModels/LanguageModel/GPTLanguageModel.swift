@@ -133,16 +133,20 @@ public final class GPTLanguageModel: Module, LanguageModel {
 
     /// Logits [B, T, V] (and values [B, T]) for positions 0..<T; T must not exceed the context.
     public func callAsFunction(_ tokens: IntTensor) -> LanguageModelOutput {
+        heads(valueHeadInputs(tokens))
+    }
+
+    /// The final layer norm's outputs [B, T, width], what both heads read: token plus
+    /// position embeddings, the blocks and the norm.
+    public func valueHeadInputs(_ tokens: IntTensor) -> Tensor {
         var x = embed(tokens, offset: 0)
         for block in blocks { x = block(x, keyPaddingMask: nil) }
-        return outputs(x)
+        return finalNorm(x)
     }
 
     /// The head fused with the cross-entropy: the [B, T, V] logits are never formed.
     public func meanNegativeLogLikelihood(inputs: IntTensor, targets: IntTensor, weights: Tensor?) -> Tensor {
-        var x = embed(inputs, offset: 0)
-        for block in blocks { x = block(x, keyPaddingMask: nil) }
-        return Tensor.linearCrossEntropy(finalNorm(x), weight: head.weight, bias: nil, targets: targets, weights: weights)
+        Tensor.linearCrossEntropy(valueHeadInputs(inputs), weight: head.weight, bias: nil, targets: targets, weights: weights)
     }
 
     /// Runs `tokens` at the positions after those in the caches, appending their keys and values.
@@ -151,7 +155,7 @@ public final class GPTLanguageModel: Module, LanguageModel {
         var x = embed(tokens, offset: state.position)
         for index in blocks.indices { x = blocks[index](x, cache: &state.caches[index], keyPaddingMask: nil) }
         state.position += tokens.shape[1]
-        return outputs(x)
+        return heads(finalNorm(x))
     }
 
     /// Token plus position embeddings for positions offset..<offset + T.
@@ -164,8 +168,8 @@ public final class GPTLanguageModel: Module, LanguageModel {
         return embeddingDropout(tokenEmbedding(tokens) + positions)
     }
 
-    private func outputs(_ x: Tensor) -> LanguageModelOutput {
-        let h = finalNorm(x)
-        return LanguageModelOutput(logits: head(h), values: valueHead.map { $0(h).squeezing(axis: -1) })
+    /// The output layer and the value head on the final norm's outputs `h`.
+    private func heads(_ h: Tensor) -> LanguageModelOutput {
+        LanguageModelOutput(logits: head(h), values: valueHead.map { $0(h).squeezing(axis: -1) })
     }
 }

@@ -135,8 +135,13 @@ public final class RecurrentLanguageModel: Module, LanguageModel {
 
     /// The output layer fused with the cross-entropy: the [B, T, V] logits are never formed.
     public func meanNegativeLogLikelihood(inputs: IntTensor, targets: IntTensor, weights: Tensor?) -> Tensor {
-        let hidden = run(inputs, state: State(), outputLayer: false).logits
-        return Tensor.linearCrossEntropy(hidden, weight: out.weight, bias: out.bias, targets: targets, weights: weights)
+        Tensor.linearCrossEntropy(valueHeadInputs(inputs), weight: out.weight, bias: out.bias, targets: targets, weights: weights)
+    }
+
+    /// The top layer's hidden states [B, T, hiddenSize] from a zero state, what both heads
+    /// read.
+    public func valueHeadInputs(_ tokens: IntTensor) -> Tensor {
+        run(tokens, state: State(), outputLayer: false).logits
     }
 
     /// Runs `tokens` from the carried recurrent state and advances it.
