@@ -4,8 +4,9 @@ import GenRLModels
 import GenRLTensor
 
 /// The active-querying experiment of the docs: from one pool of candidate pairs, label
-/// them a round at a time, chosen at random or where the reward-model ensemble disagrees
-/// most, and follow the held-out accuracy against the number of labels.
+/// them a round at a time, chosen by a `QuerySelection` (at random, where the reward-model
+/// ensemble disagrees most, or where a linear head on its features is most uncertain), and
+/// follow the held-out accuracy against the number of labels.
 ///
 /// For a fair comparison, every strategy of one repeat shares the pool, the held-out
 /// pairs, the first (random) labels, the labeller's answers (drawn once for the whole
@@ -36,6 +37,9 @@ public struct ActiveQueryingConfiguration: Codable, Sendable, Equatable {
     public var rounds = 8
     /// The strategies compared.
     public var strategies: [QuerySelection] = [.random, .ensembleDisagreement]
+    /// The linear head of `feature_uncertainty` (prior precision, curvature weighting);
+    /// unused by the other strategies.
+    public var featureUncertainty = FeatureUncertaintySettings()
     /// The reward-model ensemble; `training.epochs` passes over all labels per round.
     public var rewardModel: RewardModelSettings = {
         var settings = RewardModelSettings()
@@ -124,11 +128,16 @@ public enum ActiveQueryingExperiment {
         guard !configuration.poolTemperatures.isEmpty, configuration.poolTemperatures.allSatisfy({ $0 > 0 }) else {
             throw FeedbackError.invalidConfiguration("pool_temperatures \(configuration.poolTemperatures) must be positive and not empty")
         }
+        try configuration.featureUncertainty.validate()
         let output = URL(fileURLWithPath: configuration.output)
         let task = try PreferenceTask(configuration: configuration.task)
         let pretrained = URL(fileURLWithPath: configuration.pretrained)
         let (model, _, tokenizer) = try ModelDirectory.load(from: pretrained)
         let strategies = configuration.strategies
+        if strategies.contains(.featureUncertainty) && !(model is any ValueHeadFeatures) {
+            throw FeedbackError.invalidConfiguration(
+                "feature_uncertainty reads the value head's inputs, which the \(model.architectureSummary) backbone does not expose")
+        }
         // accuracy[strategy][repeat][round]
         var gold = [[[Double]]](repeating: [], count: strategies.count)
         var labelled = [[[Double]]](repeating: [], count: strategies.count)
@@ -174,8 +183,11 @@ public enum ActiveQueryingExperiment {
                 for round in 0...configuration.rounds {
                     if round > 0 {
                         let candidates = remaining.sorted()
+                        let labelledPairs = chosen.filter { answers[$0] != nil }.map { pool[$0] }
                         let picked = strategy.select(configuration.labelsPerRound, from: candidates.map { pool[$0] },
-                                                     ensemble: trainer.ensemble, generator: &selectionGenerator)
+                                                     labelled: labelledPairs, ensemble: trainer.ensemble,
+                                                     featureUncertaintySettings: configuration.featureUncertainty,
+                                                     generator: &selectionGenerator)
                         let pickedIndices = picked.map { candidates[$0] }
                         for index in pickedIndices {
                             chosen.append(index)

@@ -38,7 +38,8 @@ public struct OnlineQueryingSettings: Codable, Sendable, Equatable {
     public var candidatesPerRound = 512
     /// Pairs sent to the labeller per round.
     public var queriesPerRound = 200
-    /// How the pairs are picked among the candidates.
+    /// How the pairs are picked among the candidates (`feature_uncertainty`: with the
+    /// default `FeatureUncertaintySettings`, every stored label counting as labelled).
     public var selection = QuerySelection.ensembleDisagreement
     /// Reward-model epochs over all labels after each round.
     public var rewardModelEpochs = 1

@@ -96,7 +96,9 @@ public final class RLHFLoop {
             guard trainer.step < iterations else { break }
             round += 1
             let candidates = sampleCandidates(online.candidatesPerRound)
-            let picked = online.selection.select(online.queriesPerRound, from: candidates,
+            let labelled = online.selection == .featureUncertainty
+                ? try store.records().map { PreferenceQuery(prompt: $0.prompt, completions: $0.completions) } : []
+            let picked = online.selection.select(online.queriesPerRound, from: candidates, labelled: labelled,
                                                  ensemble: rewardModelTrainer.ensemble, generator: &generator)
             try label(picked.map { candidates[$0] }, selection: online.selection.rawValue)
             var metrics = try trainRewardModel(epochs: online.rewardModelEpochs)

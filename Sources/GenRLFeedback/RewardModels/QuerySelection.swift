@@ -12,9 +12,37 @@ public enum QuerySelection: String, Codable, Sendable, CaseIterable {
     /// Those whose mean predicted probability is closest to ½ (the ensemble's total
     /// uncertainty, aleatoric and epistemic).
     case closestToEven = "closest_to_even"
+    /// Those a Bayesian linear reward head on each member's own features knows least about,
+    /// picked greedily so that one batch spreads over directions. The reward is affine in
+    /// the value head's pooled input φ, so a pair (a, b) is the vector x = φ(a) − φ(b) to the
+    /// head; with prior precision λ and the labelled pairs xᵢ,
+    ///
+    ///   Λ = λ I + Σᵢ xᵢ xᵢᵀ,   score(x) = xᵀ Λ⁻¹ x,
+    ///
+    /// the predictive variance of the pair's reward difference (the information a label on it
+    /// would add about the head). Each pick is the candidate with the largest score averaged
+    /// over the members, after which every member's Λ⁻¹ takes the pick by a Sherman–Morrison
+    /// update, so the next scores count its label as given. Unlike the members' disagreement,
+    /// the score does not depend on how the heads happen to differ, only on which directions
+    /// the labels have covered.
+    ///
+    /// Choices. Each member scores in its own feature space and the variances are averaged:
+    /// once trained, the members' backbones differ, so their features are not comparable and
+    /// a mean feature would mix spaces (the mean ranks as the sum would, on one member's
+    /// scale). By default each pair counts with weight 1, a Gaussian model of the reward
+    /// difference whose posterior depends on the features alone; the Laplace approximation of
+    /// Bradley–Terry would weight it by p(1 − p), p = σ(w · x) the member's prediction, which
+    /// is optional (`FeatureUncertaintySettings.curvatureWeighting`): a head trained on a few
+    /// hundred noisy labels predicts near ½ on most pairs, where p(1 − p) ≈ ¼ only rescales λ,
+    /// and a confident wrong prediction would discount exactly the pairs it gets wrong. See
+    /// `LinearHeadPosterior` and `GreedyVarianceSelection`.
+    case featureUncertainty = "feature_uncertainty"
 
     /// The indices of `count` candidates (fewer if there are fewer), best first.
-    public func select(_ count: Int, from candidates: [PreferenceQuery], ensemble: RewardModelEnsemble,
+    /// `labelled`: the pairs labelled so far (used by `featureUncertainty` only, with
+    /// `featureUncertaintySettings`).
+    public func select(_ count: Int, from candidates: [PreferenceQuery], labelled: [PreferenceQuery] = [],
+                       ensemble: RewardModelEnsemble, featureUncertaintySettings: FeatureUncertaintySettings = .init(),
                        generator: inout RandomGenerator) -> [Int] {
         let take = min(count, candidates.count)
         switch self {
@@ -26,6 +54,9 @@ public enum QuerySelection: String, Codable, Sendable, CaseIterable {
         case .closestToEven:
             let mean = ensemble.meanPreferenceProbabilities(candidates)
             return Array(candidates.indices.sorted { (abs(mean[$0] - 0.5), $0) < (abs(mean[$1] - 0.5), $1) }.prefix(take))
+        case .featureUncertainty:
+            return ensemble.featureUncertaintyPicks(take, from: candidates, labelled: labelled,
+                                                    settings: featureUncertaintySettings).map(\.index)
         }
     }
 }
