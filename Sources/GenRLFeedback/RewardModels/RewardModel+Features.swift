@@ -20,25 +20,13 @@ extension RewardModel {
         guard let model = backbone as? any ValueHeadFeatures else {
             preconditionFailure("valueHeadFeatures: the backbone (\(backbone.architectureSummary)) does not expose its value head's inputs")
         }
-        let texts = zip(prompts, completions).map { encode(prompt: $0, completion: $1) }
-        let wasTraining = backbone.isTraining
-        backbone.eval()
-        defer { backbone.train(wasTraining) }
-        return withNoGrad {
-            stride(from: 0, to: texts.count, by: chunkSize).flatMap { start in
-                pooledInputs(Array(texts[start..<min(start + chunkSize, texts.count)]), model: model)
-            }
-        }
+        return evaluatingInChunks(prompts: prompts, completions: completions, chunkSize: chunkSize) { pooledInputs($0, model: model) }
     }
 
     /// φ of each text (see `valueHeadFeatures`), one forward pass over the padded batch.
     private func pooledInputs(_ texts: [EncodedText], model: any ValueHeadFeatures) -> [[Float]] {
-        let length = texts.map(\.tokens.count).max()!
-        var tokens = [Int32](repeating: Int32(Vocabulary.paddingID), count: texts.count * length)
-        for (row, text) in texts.enumerated() {
-            for (position, token) in text.tokens.enumerated() { tokens[row * length + position] = Int32(token) }
-        }
-        let inputs = model.valueHeadInputs(IntTensor(tokens, shape: [texts.count, length]))
+        let tokens = Self.paddedBatch(texts), length = tokens.shape[1]
+        let inputs = model.valueHeadInputs(tokens)
         let width = inputs.shape[2]
         let scalars = inputs.scalars
         return texts.enumerated().map { row, text in

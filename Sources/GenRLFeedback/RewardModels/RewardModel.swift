@@ -61,12 +61,8 @@ public final class RewardModel {
     /// `withNoGrad`.
     public func rewards(_ texts: [EncodedText]) -> Tensor {
         precondition(!texts.isEmpty, "RewardModel.rewards: no texts")
-        let length = texts.map(\.tokens.count).max()!
-        var tokens = [Int32](repeating: Int32(Vocabulary.paddingID), count: texts.count * length)
-        for (row, text) in texts.enumerated() {
-            for (position, token) in text.tokens.enumerated() { tokens[row * length + position] = Int32(token) }
-        }
-        let values = backbone(IntTensor(tokens, shape: [texts.count, length])).values!
+        let tokens = Self.paddedBatch(texts), length = tokens.shape[1]
+        let values = backbone(tokens).values!
         switch pooling {
         case .lastToken:
             let last = IntTensor(texts.map { Int32($0.tokens.count - 1) }, shape: [texts.count, 1])
@@ -86,6 +82,13 @@ public final class RewardModel {
     /// (no dropout), in chunks of `chunkSize`.
     public func rewards(prompts: [String], completions: [String], chunkSize: Int = 256) -> [Float] {
         precondition(prompts.count == completions.count, "RewardModel.rewards: \(prompts.count) prompts, \(completions.count) completions")
+        return evaluatingInChunks(prompts: prompts, completions: completions, chunkSize: chunkSize) { rewards($0).scalars }
+    }
+
+    /// `body` over the encoded completions of prompts, in chunks of `chunkSize`, without
+    /// gradients and in evaluation mode (the backbone's mode is restored afterwards).
+    func evaluatingInChunks<Row>(prompts: [String], completions: [String], chunkSize: Int,
+                                 _ body: ([EncodedText]) -> [Row]) -> [Row] {
         guard !prompts.isEmpty else { return [] }
         let texts = zip(prompts, completions).map { encode(prompt: $0, completion: $1) }
         let wasTraining = backbone.isTraining
@@ -93,8 +96,18 @@ public final class RewardModel {
         defer { backbone.train(wasTraining) }
         return withNoGrad {
             stride(from: 0, to: texts.count, by: chunkSize).flatMap { start in
-                rewards(Array(texts[start..<min(start + chunkSize, texts.count)])).scalars
+                body(Array(texts[start..<min(start + chunkSize, texts.count)]))
             }
         }
+    }
+
+    /// The texts' tokens as one batch [N, longest], padded at the end.
+    static func paddedBatch(_ texts: [EncodedText]) -> IntTensor {
+        let length = texts.map(\.tokens.count).max()!
+        var tokens = [Int32](repeating: Int32(Vocabulary.paddingID), count: texts.count * length)
+        for (row, text) in texts.enumerated() {
+            for (position, token) in text.tokens.enumerated() { tokens[row * length + position] = Int32(token) }
+        }
+        return IntTensor(tokens, shape: [texts.count, length])
     }
 }
