@@ -37,6 +37,8 @@ public enum BenchmarkRunner {
         public let repetitions: Int
         /// The matrix products of all timed runs, when they were counted.
         public var matrixProducts: MatrixProductTally.Totals? = nil
+        /// Nanoseconds per phase (`PhaseTally`) over all timed runs, when they were counted.
+        public var phases: [String: UInt64]? = nil
 
         /// `<name>  median_ms=<m>  min_ms=<m>`, the peer's line format.
         public var line: String {
@@ -58,17 +60,34 @@ public enum BenchmarkRunner {
             }
             return line
         }
+
+        /// Per unit of work, the milliseconds of each phase the workload marks, in the order
+        /// they first run in an RL iteration, and of the rest (nil when they were not counted).
+        public var phaseLine: String? {
+            guard let phases else { return nil }
+            let units = Double(repetitions)
+            let order = ["generation", "reward", "rollout passes", "forward", "backward", "update"]
+            let names = order.filter { phases[$0] != nil } + phases.keys.filter { !order.contains($0) }.sorted()
+            let milliseconds = names.map { Double(phases[$0]!) / 1e6 / units }
+            var parts = zip(names, milliseconds).map { String(format: "%@ %.1f", $0, $1) }
+            parts.append(String(format: "the rest %.1f", meanMilliseconds - milliseconds.reduce(0, +)))
+            return "\(name)  phases (ms per unit): " + parts.joined(separator: ", ")
+        }
     }
 
     /// Prepares `workload`, runs it once untimed, then times it by the rule above; with
-    /// `countingMatrixProducts`, also tallies the timed runs' matrix products.
+    /// `countingMatrixProducts`, also tallies the timed runs' matrix products, and with
+    /// `countingPhases` the time of the phases the workload marks (`PhaseTally`).
     public static func measure(_ workload: BenchmarkWorkload, minimumRepetitions: Int = 5, minimumSeconds: Double = 2,
-                               maximumRepetitions: Int = 200, countingMatrixProducts: Bool = false) -> Measurement {
+                               maximumRepetitions: Int = 200, countingMatrixProducts: Bool = false,
+                               countingPhases: Bool = false) -> Measurement {
         let step = workload.prepare()
         step()  // warm-up
         MatrixProductTally.reset()
         MatrixProductTally.isEnabled = countingMatrixProducts
-        defer { MatrixProductTally.isEnabled = false }
+        PhaseTally.reset()
+        PhaseTally.isEnabled = countingPhases
+        defer { MatrixProductTally.isEnabled = false; PhaseTally.isEnabled = false }
         var times: [Double] = []
         while times.count < minimumRepetitions || (times.reduce(0, +) < minimumSeconds * 1000 && times.count < maximumRepetitions) {
             let start = DispatchTime.now().uptimeNanoseconds
@@ -79,6 +98,7 @@ public enum BenchmarkRunner {
                                       repetitions: times.count)
         measurement.meanMilliseconds = times.reduce(0, +) / Double(times.count)
         if countingMatrixProducts { measurement.matrixProducts = MatrixProductTally.totals }
+        if countingPhases { measurement.phases = PhaseTally.totals }
         return measurement
     }
 

@@ -26,6 +26,9 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Also print, per workload, the time spent in matrix products and their multiply-adds.")
     var matrixProducts = false
 
+    @Flag(help: "Also print, per workload, the time spent in the phases of an RL iteration (generation, reward, rollout passes, forward, backward, update).")
+    var phases = false
+
     @Option(help: "Times to run the whole set (with a peer, GenRL and PyTorch alternate workload by workload).")
     var rounds = 1
 
@@ -58,9 +61,10 @@ struct BenchCommand: ParsableCommand {
         for round in 1...rounds {
             if rounds > 1 { say("# round \(round) of \(rounds)") }
             for workload in selected {
-                let measurement = BenchmarkRunner.measure(workload, countingMatrixProducts: matrixProducts)
+                let measurement = BenchmarkRunner.measure(workload, countingMatrixProducts: matrixProducts, countingPhases: phases)
                 say(measurement.line)
                 if let line = measurement.matrixProductLine { say(line) }
+                if let line = measurement.phaseLine { say(line) }
                 guard let peerPython, let torch = try runPeers(python: peerPython, names: [workload.name])[workload.name] else { continue }
                 timings[workload.name, default: []].append((measurement.medianMilliseconds, torch))
             }

@@ -92,8 +92,8 @@ public struct ParameterGradients: @unchecked Sendable {
 /// ```
 public func valueAndGradients<M: Module>(of model: M, _ loss: (M) -> Tensor) -> (value: Tensor, gradients: ParameterGradients) {
     let parameters = model.trainableParameters()
-    let value = GradientMode.$isRecording.withValue(true) { loss(model) }
-    let grads = reachedGradients(of: value, withRespectTo: parameters.map(\.tensor))
+    let value = PhaseTally.measure("forward") { GradientMode.$isRecording.withValue(true) { loss(model) } }
+    let grads = PhaseTally.measure("backward") { reachedGradients(of: value, withRespectTo: parameters.map(\.tensor)) }
     let entries = zip(parameters, grads).compactMap { parameter, gradient in gradient.map { (parameter.name, $0) } }
     return (value.detached(), ParameterGradients(entries))
 }

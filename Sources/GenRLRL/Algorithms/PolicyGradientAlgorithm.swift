@@ -55,9 +55,12 @@ public final class TrainingSetup {
     /// factor is applied by the optimizer as it reads the gradients (no scaled copies).
     @discardableResult
     public func applyUpdate(_ gradients: ParameterGradients, maxNorm: Float?) -> Float {
-        let (scale, norm) = maxNorm.map { gradients.clippingFactor($0) } ?? (1, gradients.globalNorm)
-        if let schedule { optimizer.learningRate = schedule.learningRate(atStep: updateCount) }
-        optimizer.update(policy.model, gradients: gradients, scale: scale)
+        let norm = PhaseTally.measure("update") {
+            let (scale, norm) = maxNorm.map { gradients.clippingFactor($0) } ?? (1, gradients.globalNorm)
+            if let schedule { optimizer.learningRate = schedule.learningRate(atStep: updateCount) }
+            optimizer.update(policy.model, gradients: gradients, scale: scale)
+            return norm
+        }
         updateCount += 1
         return norm
     }

@@ -79,11 +79,15 @@ public struct RolloutCollector {
                         generator: inout RandomGenerator) throws -> Rollout {
         let expanded = prompts.flatMap { Array(repeating: $0, count: samplesPerPrompt) }
         let groups = prompts.indices.flatMap { Array(repeating: $0, count: samplesPerPrompt) }
-        let generated = Generation.sample(model: policy.model, prompts: expanded.map(\.tokens), configuration: policy.decoding,
-                                          extraProcessors: extraProcessors, generator: &generator)
+        let generated = PhaseTally.measure("generation") {
+            Generation.sample(model: policy.model, prompts: expanded.map(\.tokens), configuration: policy.decoding,
+                              extraProcessors: extraProcessors, generator: &generator)
+        }
         let samples = makeSamples(generated, prompts: expanded, tokenizer: policy.tokenizer)
-        let scores = try reward.checkedScore(samples)
-        return assemble(generated: generated, samples: samples, scores: scores, groups: groups, policy: policy, reference: reference)
+        let scores = try PhaseTally.measure("reward") { try reward.checkedScore(samples) }
+        return PhaseTally.measure("rollout passes") {
+            assemble(generated: generated, samples: samples, scores: scores, groups: groups, policy: policy, reference: reference)
+        }
     }
 
     /// Samples as rewards see them: prompt text and references from `prompts`, completion
