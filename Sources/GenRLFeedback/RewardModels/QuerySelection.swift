@@ -37,6 +37,11 @@ public enum QuerySelection: String, Codable, Sendable, CaseIterable {
     /// and a confident wrong prediction would discount exactly the pairs it gets wrong. See
     /// `LinearHeadPosterior` and `GreedyVarianceSelection`.
     case featureUncertainty = "feature_uncertainty"
+    /// Those whose mean predicted probability is farthest from ½: the pairs the ensemble is
+    /// surest about, the opposite of uncertainty sampling. Where most pairs are ties to the
+    /// labeller (the docs' lexicon task), these are the pairs more likely to differ in gold
+    /// reward (docs/preferences.md §3).
+    case mostConfident = "most_confident"
 
     /// The indices of `count` candidates (fewer if there are fewer), best first.
     /// `labelled`: the pairs labelled so far (used by `featureUncertainty` only, with
@@ -54,6 +59,9 @@ public enum QuerySelection: String, Codable, Sendable, CaseIterable {
         case .closestToEven:
             let mean = ensemble.meanPreferenceProbabilities(candidates)
             return Array(candidates.indices.sorted { (abs(mean[$0] - 0.5), $0) < (abs(mean[$1] - 0.5), $1) }.prefix(take))
+        case .mostConfident:
+            let mean = ensemble.meanPreferenceProbabilities(candidates)
+            return Array(candidates.indices.sorted { (abs(mean[$0] - 0.5), -$0) > (abs(mean[$1] - 0.5), -$1) }.prefix(take))
         case .featureUncertainty:
             return ensemble.featureUncertaintyPicks(take, from: candidates, labelled: labelled,
                                                     settings: featureUncertaintySettings).map(\.index)
