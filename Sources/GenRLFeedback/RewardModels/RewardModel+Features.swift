@@ -30,7 +30,7 @@ extension RewardModel {
         let width = inputs.shape[2]
         let scalars = inputs.scalars
         return texts.enumerated().map { row, text in
-            let positions = pooling == .lastToken ? (text.tokens.count - 1)..<text.tokens.count : text.completionStart..<text.tokens.count
+            let positions = pooledPositions(text)
             var pooled = [Float](repeating: 0, count: width)
             for t in positions {
                 let offset = (row * length + t) * width

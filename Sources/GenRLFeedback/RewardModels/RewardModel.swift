@@ -65,17 +65,23 @@ public final class RewardModel {
         let values = backbone(tokens).values!
         switch pooling {
         case .lastToken:
-            let last = IntTensor(texts.map { Int32($0.tokens.count - 1) }, shape: [texts.count, 1])
+            let last = IntTensor(texts.map { Int32(pooledPositions($0).lowerBound) }, shape: [texts.count, 1])
             return values.gather(last, axis: 1).reshaped([texts.count])
         case .completionMean:
-            // Position t's output has read tokens 0...t: average over t in [start, end).
             var mask = [Float](repeating: 0, count: texts.count * length)
             for (row, text) in texts.enumerated() {
-                let positions = text.completionStart..<text.tokens.count
+                let positions = pooledPositions(text)
                 for t in positions { mask[row * length + t] = 1 / Float(positions.count) }
             }
             return (values * Tensor(mask, shape: [texts.count, length])).sum(axis: 1)
         }
+    }
+
+    /// The positions whose value-head outputs the reward averages under `pooling`: the last
+    /// one, or (position t's output has read tokens 0...t) those from the completion's start
+    /// to the end.
+    func pooledPositions(_ text: EncodedText) -> Range<Int> {
+        pooling == .lastToken ? (text.tokens.count - 1)..<text.tokens.count : text.completionStart..<text.tokens.count
     }
 
     /// The rewards of completions of prompts, without gradients and in evaluation mode
