@@ -33,6 +33,49 @@ struct ExperimentPartsTests {
         #expect(abs(single.meanGain + 0.1) < 1e-12 && single.standardError == 0)
     }
 
+    @Test func combinedSummariesEqualOneSummaryOfAllTheRepeats() throws {
+        func curves(_ random: [[Double]], _ confident: [[Double]], labelAccuracy: Double, share: Double) -> [ActiveQueryingCurve] {
+            [(QuerySelection.random, random), (.mostConfident, confident)].map { strategy, gold in
+                ActiveQueryingCurve(strategy: strategy, labels: [100, 200, 300], goldAccuracyByRepeat: gold,
+                                    labelAccuracy: [labelAccuracy, labelAccuracy, labelAccuracy],
+                                    informativeShareOfNewLabels: [share, share, share])
+            }
+        }
+        let random = [[0.50, 0.55, 0.60], [0.40, 0.50, 0.52], [0.45, 0.47, 0.58]]
+        let confident = [[0.50, 0.57, 0.61], [0.40, 0.54, 0.56], [0.45, 0.46, 0.62]]
+        // Two repeats in one part and one in the other; the means of the one-row fields are
+        // weighted by repeats, as one process with all three would have reported them.
+        let first = ActiveQueryingSummary(curves: curves(Array(random[..<2]), Array(confident[..<2]), labelAccuracy: 0.6, share: 0.3),
+                                          labelCeiling: 0.8, poolInformativeShare: 0.35, seconds: 10)
+        let second = ActiveQueryingSummary(curves: curves([random[2]], [confident[2]], labelAccuracy: 0.9, share: 0.6),
+                                           labelCeiling: 0.5, poolInformativeShare: 0.2, seconds: 4)
+        let combined = try ActiveQueryingSummary.combining([("a", first), ("b", second)])
+        let whole = ActiveQueryingSummary(curves: curves(random, confident, labelAccuracy: 0.7, share: 0.4),
+                                          labelCeiling: 0.7, poolInformativeShare: 0.3, seconds: 14)
+        for (c, w) in zip(combined.curves, whole.curves) {
+            #expect(c.goldAccuracyByRepeat == w.goldAccuracyByRepeat)
+            #expect(zip(c.goldAccuracy, w.goldAccuracy).allSatisfy { abs($0 - $1) < 1e-12 })
+            #expect(zip(c.goldAccuracyStandardError, w.goldAccuracyStandardError).allSatisfy { abs($0 - $1) < 1e-12 })
+            #expect(zip(c.labelAccuracy, w.labelAccuracy).allSatisfy { abs($0 - $1) < 1e-12 })
+            #expect(zip(c.informativeShareOfNewLabels, w.informativeShareOfNewLabels).allSatisfy { abs($0 - $1) < 1e-12 })
+        }
+        #expect(abs(combined.labelCeiling - 0.7) < 1e-12 && abs(combined.poolInformativeShare - 0.3) < 1e-12)
+        #expect(combined.seconds == 14)
+        let (gain, wholeGain) = (try #require(combined.pairedGains.first), try #require(whole.pairedGains.first))
+        #expect(gain.gainByRepeat == wholeGain.gainByRepeat && gain.gainByRepeat.count == 3)
+        #expect(abs(gain.meanGain - wholeGain.meanGain) < 1e-12 && abs(gain.standardError - wholeGain.standardError) < 1e-12)
+        let toMatch = try #require(combined.labelsToMatchBaseline["most_confident"] ?? nil)
+        #expect(abs(toMatch - (try #require(whole.labelsToMatchBaseline["most_confident"] ?? nil))) < 1e-9)
+
+        // A part from another comparison is named in the error.
+        let other = ActiveQueryingSummary(curves: [curves(random, confident, labelAccuracy: 0, share: 0)[0]],
+                                          labelCeiling: 0, poolInformativeShare: 0, seconds: 0)
+        let error = #expect(throws: FeedbackError.self) {
+            try ActiveQueryingSummary.combining([("a", first), ("runs/x/summary.json", other)])
+        }
+        #expect(error?.description.hasPrefix("runs/x/summary.json: its strategies") == true)
+    }
+
     @Test func theInformativeShareCountsPairsWithUnequalGold() {
         let gaps = [0, 1, 0, 0.5, 2]
         #expect(ActiveQueryingExperiment.informativeShare([0, 1, 2, 3], gaps: gaps) == 0.5)

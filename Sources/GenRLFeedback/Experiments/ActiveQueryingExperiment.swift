@@ -79,6 +79,19 @@ public struct ActiveQueryingCurve: Codable, Sendable {
     /// over repeats. Pairs with equal gold say nothing about the gold order, so a strategy
     /// that finds informative pairs shows a share above the pool's.
     public var informativeShareOfNewLabels: [Double]
+
+    /// A curve from each repeat's gold-order accuracies (its mean and standard error
+    /// computed here) and the means over repeats of the other two rows.
+    public init(strategy: QuerySelection, labels: [Int], goldAccuracyByRepeat: [[Double]], labelAccuracy: [Double],
+                informativeShareOfNewLabels: [Double]) {
+        self.strategy = strategy
+        self.labels = labels
+        self.goldAccuracy = ActiveQueryingExperiment.meanOverRepeats(goldAccuracyByRepeat)
+        self.goldAccuracyStandardError = ActiveQueryingExperiment.standardErrorOverRepeats(goldAccuracyByRepeat)
+        self.labelAccuracy = labelAccuracy
+        self.goldAccuracyByRepeat = goldAccuracyByRepeat
+        self.informativeShareOfNewLabels = informativeShareOfNewLabels
+    }
 }
 
 /// A strategy against the baseline (the first strategy), paired within repeats.
@@ -116,6 +129,26 @@ public struct ActiveQueryingSummary: Codable, Sendable {
     public var pairedGains: [ActiveQueryingGain]
     /// Wall-clock seconds of the run.
     public var seconds: Double
+
+    /// The summary of `curves` (the first is the baseline): the labels each later strategy
+    /// needs to match the baseline's final accuracy and the paired gains are computed here.
+    public init(curves: [ActiveQueryingCurve], labelCeiling: Double, poolInformativeShare: Double, seconds: Double) {
+        self.curves = curves
+        self.labelCeiling = labelCeiling
+        self.poolInformativeShare = poolInformativeShare
+        self.seconds = seconds
+        var toMatch: [String: Double?] = [:]
+        if let baseline = curves.first, let target = baseline.goldAccuracy.last {
+            for curve in curves.dropFirst() {
+                toMatch[curve.strategy.rawValue] = ActiveQueryingExperiment.labelsToReach(target, labels: curve.labels,
+                                                                                          accuracy: curve.goldAccuracy)
+            }
+        }
+        labelsToMatchBaseline = toMatch
+        pairedGains = curves.dropFirst().map { curve in
+            ActiveQueryingExperiment.pairedGain(curve.strategy, curve.goldAccuracyByRepeat, against: curves[0].goldAccuracyByRepeat)
+        }
+    }
 }
 
 /// Runs the active-querying comparison (see `ActiveQueryingConfiguration`).
@@ -217,25 +250,21 @@ public enum ActiveQueryingExperiment {
         }
         let labelCounts = (0...configuration.rounds).map { configuration.initialLabels + $0 * configuration.labelsPerRound }
         let curves = strategies.indices.map { s in
-            ActiveQueryingCurve(strategy: strategies[s], labels: labelCounts, goldAccuracy: meanOverRepeats(gold[s]),
-                                goldAccuracyStandardError: standardErrorOverRepeats(gold[s]),
-                                labelAccuracy: meanOverRepeats(labelled[s]), goldAccuracyByRepeat: gold[s],
+            ActiveQueryingCurve(strategy: strategies[s], labels: labelCounts, goldAccuracyByRepeat: gold[s],
+                                labelAccuracy: meanOverRepeats(labelled[s]),
                                 informativeShareOfNewLabels: meanOverRepeats(informative[s]))
         }
-        var toMatch: [String: Double?] = [:]
-        if let baseline = curves.first, let target = baseline.goldAccuracy.last {
-            for curve in curves.dropFirst() {
-                toMatch[curve.strategy.rawValue] = labelsToReach(target, labels: curve.labels, accuracy: curve.goldAccuracy)
-            }
-        }
-        let gains = strategies.indices.dropFirst().map { s in pairedGain(strategies[s], gold[s], against: gold[0]) }
         let summary = ActiveQueryingSummary(curves: curves, labelCeiling: ceilings.reduce(0, +) / Double(max(ceilings.count, 1)),
                                             poolInformativeShare: poolShares.reduce(0, +) / Double(max(poolShares.count, 1)),
-                                            labelsToMatchBaseline: toMatch, pairedGains: gains,
                                             seconds: Date().timeIntervalSince(start))
-        try ExperimentFiles.writeJSON(summary, to: output.appendingPathComponent("summary.json"))
-        try chart(summary).write(to: output.appendingPathComponent("curve.svg"))
+        try write(summary, to: output)
         return summary
+    }
+
+    /// Writes `summary.json` and `curve.svg` into `directory`.
+    public static func write(_ summary: ActiveQueryingSummary, to directory: URL) throws {
+        try ExperimentFiles.writeJSON(summary, to: directory.appendingPathComponent("summary.json"))
+        try chart(summary).write(to: directory.appendingPathComponent("curve.svg"))
     }
 
     /// Accuracy against the gold order versus labels, one line per strategy.

@@ -18,6 +18,9 @@ public enum FeedbackError: Error, CustomStringConvertible {
     case labellingStopped(labelled: Int)
     /// A configuration value is out of range.
     case invalidConfiguration(String)
+    /// An experiment summary cannot be combined with the others; `name` says which (its
+    /// file, for the command).
+    case incompatibleSummary(name: String, reason: String)
 
     /// A message naming what is at fault.
     public var description: String {
@@ -30,6 +33,7 @@ public enum FeedbackError: Error, CustomStringConvertible {
         case .terminal(let reason): "terminal: \(reason)"
         case .labellingStopped(let labelled): "labelling stopped at the labeller's request after \(labelled) labels"
         case .invalidConfiguration(let reason): "invalid configuration: \(reason)"
+        case .incompatibleSummary(let name, let reason): "\(name): \(reason)"
         }
     }
 }

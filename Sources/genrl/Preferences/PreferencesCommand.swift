@@ -98,10 +98,40 @@ extension PreferencesCommand {
         static let configuration = CommandConfiguration(
             commandName: "active", abstract: "Active versus random querying: reward-model accuracy against the number of labels.")
         @OptionGroup var options: ConfigOption
+        @Option(parsing: .upToNextOption,
+                help: "Instead of running, combine the summary.json files (or run directories) of runs that each made some of the repeats of one comparison.")
+        var combine: [String] = []
+        @Option(help: "With --combine: the directory for the combined summary.json and curve.svg.")
+        var output: String?
+
+        func validate() throws {
+            if !combine.isEmpty && (options.config != nil || output == nil) {
+                throw ValidationError("--combine takes --output and no --config")
+            }
+            if combine.isEmpty && output != nil { throw ValidationError("--output goes with --combine (a run writes to the configuration's output)") }
+        }
 
         func run() throws {
-            let configuration = try ConfigurationFile.load(ActiveQueryingConfiguration.self, from: options.config)
-            let summary = try ActiveQueryingExperiment.run(configuration, log: say)
+            let summary: ActiveQueryingSummary
+            if let output, !combine.isEmpty {
+                let parts = try combine.map { path in
+                    let file = path.hasSuffix(".json") ? path : (path as NSString).appendingPathComponent("summary.json")
+                    guard let data = FileManager.default.contents(atPath: file) else {
+                        throw FeedbackError.incompatibleSummary(name: file, reason: "cannot be read (no such file?)")
+                    }
+                    do {
+                        return (name: file, summary: try JSONDecoder().decode(ActiveQueryingSummary.self, from: data))
+                    } catch {
+                        throw FeedbackError.incompatibleSummary(name: file, reason: "not an active-querying summary: \(error)")
+                    }
+                }
+                summary = try ActiveQueryingSummary.combining(parts)
+                try ActiveQueryingExperiment.write(summary, to: URL(fileURLWithPath: output))
+                say("\(summary.curves.first?.goldAccuracyByRepeat.count ?? 0) repeats from \(parts.count) runs, written to \(output)")
+            } else {
+                let configuration = try ConfigurationFile.load(ActiveQueryingConfiguration.self, from: options.config)
+                summary = try ActiveQueryingExperiment.run(configuration, log: say)
+            }
             for curve in summary.curves {
                 say("\(curve.strategy.rawValue): " + zip(curve.labels, curve.goldAccuracy).map { String(format: "%d:%.3f", $0, $1) }
                     .joined(separator: " "))
