@@ -77,7 +77,7 @@ let package = Package(
         .testTarget(name: "GenRLRLTests", dependencies: ["GenRLRL", "GenRLTestSupport"]),
         .testTarget(name: "GenRLFeedbackTests", dependencies: ["GenRLFeedback"]),
         .testTarget(name: "GenRLRunsTests", dependencies: ["GenRLRuns", "RunsTestHelper", "GenRLTestSupport"]),
-        .testTarget(name: "GenRLCommandTests", dependencies: ["genrl", "GenRLModels", "GenRLTestSupport"]),
+        .testTarget(name: "GenRLCommandTests", dependencies: ["genrl", "GenRLModels", "GenRLFeedback", "GenRLTestSupport"]),
         // A child process for the tests that kill a checkpoint write with SIGKILL, and the
         // synthetic run behind scripts/report-screenshot.sh.
         .executableTarget(name: "RunsTestHelper", dependencies: ["GenRLRuns"], path: "Tests/RunsTestHelper"),
