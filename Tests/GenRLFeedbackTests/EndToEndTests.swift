@@ -86,10 +86,10 @@ struct EndToEndTests {
         let members = ensemble.preferenceProbabilities(heldOut)
         #expect(abs(spread[0] - abs(members[0][0] - members[0][1]) / 2) < 1e-9)
         var generator = RandomGenerator(seed: 0)
-        let picked = QuerySelection.ensembleDisagreement.select(10, from: heldOut, ensemble: ensemble, generator: &generator)
+        let picked = try QuerySelection.ensembleDisagreement.select(10, from: heldOut, ensemble: ensemble, generator: &generator)
         #expect(picked.count == 10 && spread[picked[0]] == spread.max()!)
         #expect(picked.map { spread[$0] } == picked.map { spread[$0] }.sorted(by: >))
-        let random = QuerySelection.random.select(10, from: heldOut, ensemble: ensemble, generator: &generator)
+        let random = try QuerySelection.random.select(10, from: heldOut, ensemble: ensemble, generator: &generator)
         #expect(Set(random).count == 10)
     }
 

@@ -107,11 +107,11 @@ struct FeatureUncertaintyTests {
         }
     }
 
-    @Test func theStrategyPicksDistinctPairsFromAnEnsemble() {
+    @Test func theStrategyPicksDistinctPairsFromAnEnsemble() throws {
         let ensemble = ToyPreferences.ensemble(size: 2)
         let candidates = ToyPreferences.pairs(40, seed: 5), labelled = ToyPreferences.pairs(20, seed: 6)
         var generator = RandomGenerator(seed: 0)
-        let picked = QuerySelection.featureUncertainty.select(10, from: candidates, labelled: labelled, ensemble: ensemble,
+        let picked = try QuerySelection.featureUncertainty.select(10, from: candidates, labelled: labelled, ensemble: ensemble,
                                                               generator: &generator)
         #expect(picked.count == 10 && Set(picked).count == 10 && picked.allSatisfy { candidates.indices.contains($0) })
         // The first pick is the candidate of largest mean variance given the labelled pairs.

@@ -6,17 +6,33 @@ import Testing
 struct QuerySelectionTests {
     /// `most_confident` takes the pairs farthest from ½ first and `closest_to_even` the
     /// nearest, both by the ensemble's mean predicted probability.
-    @Test func mostConfidentAndClosestToEvenOrderByDistanceFromOneHalf() {
+    @Test func mostConfidentAndClosestToEvenOrderByDistanceFromOneHalf() throws {
         let ensemble = ToyPreferences.ensemble(size: 2)
         let candidates = ToyPreferences.pairs(30, seed: 7)
         let distance = ensemble.meanPreferenceProbabilities(candidates).map { abs($0 - 0.5) }
         #expect(Set(distance).count > 20, "the toy ensemble should tell the pairs apart")
         var generator = RandomGenerator(seed: 0)
-        let confident = QuerySelection.mostConfident.select(10, from: candidates, ensemble: ensemble, generator: &generator)
-        let even = QuerySelection.closestToEven.select(10, from: candidates, ensemble: ensemble, generator: &generator)
+        let confident = try QuerySelection.mostConfident.select(10, from: candidates, ensemble: ensemble, generator: &generator)
+        let even = try QuerySelection.closestToEven.select(10, from: candidates, ensemble: ensemble, generator: &generator)
         let byDistance = candidates.indices.sorted { distance[$0] > distance[$1] }
         #expect(confident.map { distance[$0] } == byDistance.prefix(10).map { distance[$0] })
         #expect(even.map { distance[$0] } == byDistance.reversed().prefix(10).map { distance[$0] })
         #expect(Set(confident).isDisjoint(with: even))
+    }
+
+    /// `gold_informative` takes pairs with unequal gold rewards first, in random order, then
+    /// the others; without the gold rewards it is refused.
+    @Test func goldInformativeTakesPairsWhoseGoldDiffersFirst() throws {
+        let ensemble = ToyPreferences.ensemble(size: 2)
+        let candidates = ToyPreferences.pairs(12, seed: 7)
+        let gaps: [Double] = [0, 1, 0, 0, 2, 0, 0.5, 0, 0, 0, 3, 0]
+        var generator = RandomGenerator(seed: 0)
+        let picked = try QuerySelection.goldInformative.select(6, from: candidates, ensemble: ensemble, goldGaps: gaps,
+                                                               generator: &generator)
+        #expect(Set(picked.prefix(4)) == [1, 4, 6, 10])
+        #expect(picked.count == 6 && Set(picked).count == 6 && picked.suffix(2).allSatisfy { gaps[$0] == 0 })
+        #expect(throws: FeedbackError.self) {
+            try QuerySelection.goldInformative.select(6, from: candidates, ensemble: ensemble, generator: &generator)
+        }
     }
 }

@@ -217,10 +217,10 @@ public enum ActiveQueryingExperiment {
                     if round > 0 {
                         let candidates = remaining.sorted()
                         let labelledPairs = chosen.filter { answers[$0] != nil }.map { pool[$0] }
-                        let picked = strategy.select(configuration.labelsPerRound, from: candidates.map { pool[$0] },
-                                                     labelled: labelledPairs, ensemble: trainer.ensemble,
-                                                     featureUncertaintySettings: configuration.featureUncertainty,
-                                                     generator: &selectionGenerator)
+                        let picked = try strategy.select(configuration.labelsPerRound, from: candidates.map { pool[$0] },
+                                                         labelled: labelledPairs, ensemble: trainer.ensemble,
+                                                         featureUncertaintySettings: configuration.featureUncertainty,
+                                                         goldGaps: candidates.map { poolGaps[$0] }, generator: &selectionGenerator)
                         let pickedIndices = picked.map { candidates[$0] }
                         for index in pickedIndices {
                             chosen.append(index)

@@ -98,8 +98,8 @@ public final class RLHFLoop {
             let candidates = sampleCandidates(online.candidatesPerRound)
             let labelled = online.selection == .featureUncertainty
                 ? try store.records().map { PreferenceQuery(prompt: $0.prompt, completions: $0.completions) } : []
-            let picked = online.selection.select(online.queriesPerRound, from: candidates, labelled: labelled,
-                                                 ensemble: rewardModelTrainer.ensemble, generator: &generator)
+            let picked = try online.selection.select(online.queriesPerRound, from: candidates, labelled: labelled,
+                                                     ensemble: rewardModelTrainer.ensemble, generator: &generator)
             try label(picked.map { candidates[$0] }, selection: online.selection.rawValue)
             var metrics = try trainRewardModel(epochs: online.rewardModelEpochs)
             metrics["labels/count"] = Double(try store.count())

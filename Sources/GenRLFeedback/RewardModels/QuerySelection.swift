@@ -42,17 +42,33 @@ public enum QuerySelection: String, Codable, Sendable, CaseIterable {
     /// labeller (the docs' lexicon task), these are the pairs more likely to differ in gold
     /// reward (docs/preferences.md §3).
     case mostConfident = "most_confident"
+    /// A diagnostic, not a strategy: at random among the candidates whose gold rewards
+    /// differ, which only a simulation knows (`goldGaps`, the active-querying experiment).
+    /// Pairs with equal gold say nothing about the gold order, so this curve shows what
+    /// finding the informative pairs, and nothing else, would gain over random querying.
+    case goldInformative = "gold_informative"
 
     /// The indices of `count` candidates (fewer if there are fewer), best first.
     /// `labelled`: the pairs labelled so far (used by `featureUncertainty` only, with
-    /// `featureUncertaintySettings`).
+    /// `featureUncertaintySettings`). `goldGaps`: each candidate's |gold₀ − gold₁|, which
+    /// `goldInformative` needs and the others ignore.
+    ///
+    /// - Throws: `FeedbackError.invalidConfiguration` for `goldInformative` without
+    ///   `goldGaps` (outside a simulation).
     public func select(_ count: Int, from candidates: [PreferenceQuery], labelled: [PreferenceQuery] = [],
                        ensemble: RewardModelEnsemble, featureUncertaintySettings: FeatureUncertaintySettings = .init(),
-                       generator: inout RandomGenerator) -> [Int] {
+                       goldGaps: [Double]? = nil, generator: inout RandomGenerator) throws(FeedbackError) -> [Int] {
         let take = min(count, candidates.count)
         switch self {
         case .random:
             return Array(generator.permutation(candidates.count).prefix(take))
+        case .goldInformative:
+            guard let goldGaps, goldGaps.count == candidates.count else {
+                throw .invalidConfiguration("gold_informative is a diagnostic of the active-querying experiment: it needs each candidate's gold reward")
+            }
+            // The informative candidates in random order, then (if too few) the others.
+            let order = generator.permutation(candidates.count)
+            return Array((order.filter { goldGaps[$0] > 0 } + order.filter { goldGaps[$0] == 0 }).prefix(take))
         case .ensembleDisagreement:
             let spread = ensemble.disagreement(candidates)
             return Array(candidates.indices.sorted { (spread[$0], -$0) > (spread[$1], -$1) }.prefix(take))
