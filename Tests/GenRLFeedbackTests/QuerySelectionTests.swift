@@ -1,8 +1,9 @@
+import Foundation
 import GenRLFeedback
 import GenRLTensor
 import Testing
 
-@Suite("Query selection by the ensemble's mean prediction")
+@Suite("Query selection: the ensemble's mean prediction and the gold diagnostic")
 struct QuerySelectionTests {
     /// `most_confident` takes the pairs farthest from ½ first and `closest_to_even` the
     /// nearest, both by the ensemble's mean predicted probability.
@@ -34,5 +35,17 @@ struct QuerySelectionTests {
         #expect(throws: FeedbackError.self) {
             try QuerySelection.goldInformative.select(6, from: candidates, ensemble: ensemble, generator: &generator)
         }
+    }
+
+    /// Online RLHF has no gold reward to give it, so the configuration is refused before
+    /// anything is written.
+    @Test func onlineRLHFRefusesGoldInformative() {
+        var configuration = RLHFConfiguration()
+        configuration.online.enabled = true
+        configuration.online.selection = .goldInformative
+        configuration.output = FileManager.default.temporaryDirectory.appendingPathComponent("genrl-gold-\(UUID().uuidString)").path
+        let error = #expect(throws: FeedbackError.self) { try RLHFExperiment.run(configuration, log: { _ in }) }
+        #expect(error?.description.contains("gold_informative") == true)
+        #expect(!FileManager.default.fileExists(atPath: configuration.output))
     }
 }

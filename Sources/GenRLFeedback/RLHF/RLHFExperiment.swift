@@ -124,6 +124,10 @@ public enum RLHFExperiment {
     /// summary; `log` receives progress lines.
     public static func run(_ configuration: RLHFConfiguration, log: @escaping (String) -> Void = { print($0) }) throws -> RLHFSummary {
         let start = Date()
+        if configuration.online.enabled && configuration.online.selection == .goldInformative {
+            throw FeedbackError.invalidConfiguration(
+                "online.selection: gold_informative reads the gold reward, so only the active-querying experiment can use it")
+        }
         let output = URL(fileURLWithPath: configuration.output)
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         let task = try PreferenceTask(configuration: configuration.task)
