@@ -160,9 +160,9 @@ public struct RolloutCollector {
     /// policy's full logits). The two differ only by float rounding: cached decoding adds
     /// up the same products in a different order than one pass over the whole sequence.
     public func generationRecordsPolicy(_ policy: Policy, reference: (any LanguageModel)?) -> Bool {
-        let dropoutActive = (policy.model as? Module)?.namedModules().contains { _, module in
+        let dropoutActive = policy.model.namedModules().contains { _, module in
             module.isTraining && ((module as? Dropout)?.probability ?? 0) > 0
-        } ?? true
+        }
         return policy.decoding.temperature == 1 && policy.actionMasking == nil && !dropoutActive
             && (reference == nil || klEstimator != .exact)
     }
