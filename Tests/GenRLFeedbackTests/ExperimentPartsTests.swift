@@ -74,6 +74,9 @@ struct ExperimentPartsTests {
             try ActiveQueryingSummary.combining([("a", first), ("runs/x/summary.json", other)])
         }
         #expect(error?.description.hasPrefix("runs/x/summary.json: its strategies") == true)
+        // The same run twice is refused, naming the second.
+        let twice = #expect(throws: FeedbackError.self) { try ActiveQueryingSummary.combining([("a", first), ("b", second), ("a again", first)]) }
+        #expect(twice?.description.hasPrefix("a again: its repeat 0 is a repeat of a") == true)
     }
 
     @Test func theInformativeShareCountsPairsWithUnequalGold() {

@@ -13,12 +13,16 @@ extension ActiveQueryingSummary {
     /// errors), in the parts' order.
     ///
     /// - Throws: `FeedbackError.incompatibleSummary` naming the first part whose strategies
-    ///   or label counts differ from the first part's, or that has no repeats.
+    ///   or label counts differ from the first part's, that has no repeats, or that repeats
+    ///   a repeat already given (the same run passed twice would halve the standard errors
+    ///   without adding information; two independent repeats with the same baseline curve to
+    ///   the last digit do not happen).
     public static func combining(_ parts: [(name: String, summary: ActiveQueryingSummary)]) throws(FeedbackError) -> ActiveQueryingSummary {
         guard let first = parts.first?.summary else {
             throw .incompatibleSummary(name: "(none)", reason: "there are no summaries to combine")
         }
         var repeatCounts: [Int] = []
+        var baselineCurves: [[Double]: String] = [:]
         for (name, summary) in parts {
             if summary.curves.map(\.strategy) != first.curves.map(\.strategy) {
                 throw .incompatibleSummary(name: name, reason: "its strategies \(summary.curves.map(\.strategy.rawValue)) "
@@ -31,6 +35,12 @@ extension ActiveQueryingSummary {
             let repeats = summary.curves.first?.goldAccuracyByRepeat.count ?? 0
             if repeats == 0 || summary.curves.contains(where: { $0.goldAccuracyByRepeat.count != repeats }) {
                 throw .incompatibleSummary(name: name, reason: "its curves do not all have the same, positive number of repeats")
+            }
+            for (index, curve) in summary.curves[0].goldAccuracyByRepeat.enumerated() {
+                if let earlier = baselineCurves[curve] {
+                    throw .incompatibleSummary(name: name, reason: "its repeat \(index) is a repeat of \(earlier) (the same run given twice?)")
+                }
+                baselineCurves[curve] = name
             }
             repeatCounts.append(repeats)
         }
