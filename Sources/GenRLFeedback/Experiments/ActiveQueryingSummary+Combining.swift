@@ -14,7 +14,7 @@ extension ActiveQueryingSummary {
     ///
     /// - Throws: `FeedbackError.incompatibleSummary` naming the first part whose strategies
     ///   or label counts differ from the first part's, that has no repeats, or that repeats
-    ///   a repeat already given (the same run passed twice would halve the standard errors
+    ///   a repeat already given (the same run passed twice would shrink the standard errors
     ///   without adding information; two independent repeats with the same baseline curve to
     ///   the last digit do not happen).
     public static func combining(_ parts: [(name: String, summary: ActiveQueryingSummary)]) throws(FeedbackError) -> ActiveQueryingSummary {
