@@ -116,8 +116,8 @@ public final class RewardModelTrainer {
                         accuracy = correct
                         return loss
                     }
-                    let clipped = configuration.maxGradientNorm.map { gradients.clippedByGlobalNorm($0).gradients } ?? gradients
-                    optimizers[member].update(model.backbone, gradients: clipped)
+                    let scale = configuration.maxGradientNorm.map { gradients.clippingFactor($0).factor } ?? 1
+                    optimizers[member].update(model.backbone, gradients: gradients, scale: scale)
                     if member == 0 { steps += 1 }
                     epochLoss += Double(loss.item)
                     epochAccuracy += accuracy

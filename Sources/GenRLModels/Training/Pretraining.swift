@@ -100,10 +100,10 @@ public final class Pretrainer {
         let (loss, gradients) = valueAndGradients(of: model) { model in
             Scoring.meanNegativeLogLikelihood(model: model, batch: batch)
         }
-        let (clipped, norm) = configuration.maxGradientNorm.map { gradients.clippedByGlobalNorm($0) } ?? (gradients, gradients.globalNorm)
+        let (scale, norm) = configuration.maxGradientNorm.map { gradients.clippingFactor($0) } ?? (1, gradients.globalNorm)
         let rate = learningRate(atStep: state.step)
         optimizer.learningRate = rate
-        optimizer.update(model, gradients: clipped)
+        optimizer.update(model, gradients: gradients, scale: scale)
         state.step += 1
         state.batchInEpoch += 1
         if state.batchInEpoch == training.batchesPerEpoch {
