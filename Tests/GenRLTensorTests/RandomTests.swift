@@ -64,6 +64,29 @@ struct RandomTests {
         #expect(permutation != Array(0..<100))
     }
 
+    /// Each ordered pair (i, j) of a two-index weighted sample without replacement comes with
+    /// probability wᵢ/Σw · wⱼ/(Σw − wᵢ); an index of weight 0 comes only after all the others.
+    @Test func weightedSamplesWithoutReplacementFollowTheWeights() {
+        let weights = [1.0, 2, 3, 0, 4], total = weights.reduce(0, +), draws = 40_000
+        var generator = RandomGenerator(seed: 12)
+        var counts: [[Int]] = Array(repeating: Array(repeating: 0, count: 5), count: 5)
+        for _ in 0..<draws {
+            let sample = generator.weightedSampleWithoutReplacement(2, weights: weights)
+            counts[sample[0]][sample[1]] += 1
+        }
+        var chiSquare = 0.0
+        for i in weights.indices where weights[i] > 0 {
+            for j in weights.indices where j != i && weights[j] > 0 {
+                let expected = weights[i] / total * weights[j] / (total - weights[i]) * Double(draws)
+                chiSquare += (Double(counts[i][j]) - expected) * (Double(counts[i][j]) - expected) / expected
+            }
+        }
+        #expect(counts[3].allSatisfy { $0 == 0 } && counts.allSatisfy { $0[3] == 0 })  // weight 0: never within the first 4
+        #expect(chiSquare < 31.26)  // χ²(11) at p = 0.001
+        let all = generator.weightedSampleWithoutReplacement(9, weights: weights)
+        #expect(all.count == 5 && Set(all) == Set(weights.indices) && all.last == 3)
+    }
+
     @Test func categoricalFrequenciesMatchTheSoftmax() {
         let logits = Tensor([[0.3, -1.2, 2.0, 0.0, 1.1, -.infinity]])
         let probabilities = logits.softmax().scalars.map(Double.init)

@@ -89,6 +89,21 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable, Codable, Equatab
         shuffle(&indices)
         return indices
     }
+
+    /// `count` distinct indices of `weights` (fewer if there are fewer), drawn one after
+    /// another without replacement, each with probability proportional to its weight among
+    /// those not yet drawn, in the order drawn. Efraimidis and Spirakis (2006): the indices of
+    /// the `count` largest keys log(uᵢ)/wᵢ, uᵢ uniform in (0, 1]. Weights must be finite and
+    /// not negative; indices of weight 0 come last, in random order.
+    public mutating func weightedSampleWithoutReplacement(_ count: Int, weights: [Double]) -> [Int] {
+        precondition(weights.allSatisfy { $0 >= 0 && $0.isFinite }, "weightedSampleWithoutReplacement: weights must be finite and not negative")
+        let keys = weights.map { weight in
+            let logU = portableLog(1 - nextDouble())
+            return weight > 0 ? logU / weight : -Double.infinity
+        }
+        let ties = permutation(weights.count)
+        return Array(weights.indices.sorted { (keys[$0], ties[$0]) > (keys[$1], ties[$1]) }.prefix(count))
+    }
 }
 
 @inline(__always)
