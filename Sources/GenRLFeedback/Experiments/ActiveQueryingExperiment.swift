@@ -167,9 +167,9 @@ public enum ActiveQueryingExperiment {
         let pretrained = URL(fileURLWithPath: configuration.pretrained)
         let (model, _, tokenizer) = try ModelDirectory.load(from: pretrained)
         let strategies = configuration.strategies
-        if strategies.contains(.featureUncertainty) && !(model is any ValueHeadFeatures) {
+        if let strategy = strategies.first(where: \.usesLinearHeadPosterior), !(model is any ValueHeadFeatures) {
             throw FeedbackError.invalidConfiguration(
-                "feature_uncertainty reads the value head's inputs, which the \(model.architectureSummary) backbone does not expose")
+                "\(strategy.rawValue) reads the value head's inputs, which the \(model.architectureSummary) backbone does not expose")
         }
         // accuracy[strategy][repeat][round]
         var gold = [[[Double]]](repeating: [], count: strategies.count)

@@ -96,7 +96,7 @@ public final class RLHFLoop {
             guard trainer.step < iterations else { break }
             round += 1
             let candidates = sampleCandidates(online.candidatesPerRound)
-            let labelled = online.selection == .featureUncertainty
+            let labelled = online.selection.usesLinearHeadPosterior
                 ? try store.records().map { PreferenceQuery(prompt: $0.prompt, completions: $0.completions) } : []
             let picked = try online.selection.select(online.queriesPerRound, from: candidates, labelled: labelled,
                                                      ensemble: rewardModelTrainer.ensemble, generator: &generator)

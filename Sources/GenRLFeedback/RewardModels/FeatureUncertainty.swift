@@ -12,20 +12,29 @@ public struct FeatureUncertaintySettings: Codable, Sendable, Equatable {
     /// and each pick by its own; false: weight 1 (a Gaussian model of the reward difference,
     /// whose posterior does not depend on the current head).
     public var curvatureWeighting = false
+    /// `QuerySelection.confidentDiverse` only: its shortlist holds this many of the most
+    /// confident candidates per pick (Zhdanov 2019 pre-filters a multiple β of the batch;
+    /// a larger factor spreads further but dilutes the confidence). At least 1.
+    public var shortlistFactor = 10
 
     /// The defaults (the values above).
     public init() {}
 
-    /// Settings with the given prior precision and weighting.
-    public init(priorPrecision: Double, curvatureWeighting: Bool = false) {
+    /// Settings with the given prior precision, weighting and shortlist factor.
+    public init(priorPrecision: Double, curvatureWeighting: Bool = false, shortlistFactor: Int = 10) {
         self.priorPrecision = priorPrecision
         self.curvatureWeighting = curvatureWeighting
+        self.shortlistFactor = shortlistFactor
     }
 
-    /// Throws `FeedbackError.invalidConfiguration` unless the prior precision is positive.
+    /// Throws `FeedbackError.invalidConfiguration` unless the prior precision is positive
+    /// and the shortlist factor at least 1.
     public func validate() throws(FeedbackError) {
         guard priorPrecision > 0, priorPrecision.isFinite else {
             throw FeedbackError.invalidConfiguration("feature_uncertainty.prior_precision \(priorPrecision) must be a positive number")
+        }
+        guard shortlistFactor >= 1 else {
+            throw FeedbackError.invalidConfiguration("feature_uncertainty.shortlist_factor \(shortlistFactor) must be at least 1")
         }
     }
 }

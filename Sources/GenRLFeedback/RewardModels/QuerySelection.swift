@@ -42,14 +42,39 @@ public enum QuerySelection: String, Codable, Sendable, CaseIterable {
     /// labeller (the docs' lexicon task), these are the pairs more likely to differ in gold
     /// reward (docs/preferences.md §3).
     case mostConfident = "most_confident"
+    /// `mostConfident` made diverse, in the manner of Zhdanov (2019, "Diverse mini-batch
+    /// active learning"): a shortlist of the `FeatureUncertaintySettings.shortlistFactor`
+    /// (10) × count candidates farthest from ½, then the greedy feature-variance picks of
+    /// `featureUncertainty` among them (with the labelled pairs counted), so that a batch
+    /// spreads over directions the labels have not covered instead of repeating the few
+    /// pairs the ensemble is surest of.
+    case confidentDiverse = "confident_diverse"
+    /// A random sample weighted by confidence: `count` candidates drawn without replacement
+    /// with probability ∝ |p̄ − ½|, p̄ the mean predicted probability (the "power" batch
+    /// acquisition of Kirsch et al. 2023 with exponent 1; `RandomGenerator.weightedSampleWithoutReplacement`).
+    /// Unlike the top `count`, the sample spreads over the
+    /// pairs the ensemble is fairly sure of instead of the few it is surest of.
+    case confidentPower = "confident_power"
     /// A diagnostic, not a strategy: at random among the candidates whose gold rewards
     /// differ, which only a simulation knows (`goldGaps`, the active-querying experiment).
     /// Pairs with equal gold say nothing about the gold order, so this curve shows what
     /// finding the informative pairs, and nothing else, would gain over random querying.
     case goldInformative = "gold_informative"
 
+    /// Whether the strategy builds the linear-head posterior of `featureUncertainty`: it reads
+    /// the value head's inputs (`RewardModelEnsemble.hasValueHeadFeatures`) of the candidates
+    /// and of the pairs labelled so far.
+    public var usesLinearHeadPosterior: Bool { self == .featureUncertainty || self == .confidentDiverse }
+
+    /// The candidates' indices, the ones whose mean predicted probability is farthest from ½
+    /// first (ties to the lower index).
+    static func mostConfidentFirst(_ candidates: [PreferenceQuery], ensemble: RewardModelEnsemble) -> [Int] {
+        let mean = ensemble.meanPreferenceProbabilities(candidates)
+        return candidates.indices.sorted { (abs(mean[$0] - 0.5), -$0) > (abs(mean[$1] - 0.5), -$1) }
+    }
+
     /// The indices of `count` candidates (fewer if there are fewer), best first.
-    /// `labelled`: the pairs labelled so far (used by `featureUncertainty` only, with
+    /// `labelled`: the pairs labelled so far (used by `featureUncertainty` and `confidentDiverse`, with
     /// `featureUncertaintySettings`). `goldGaps`: each candidate's |gold₀ − gold₁|, which
     /// `goldInformative` needs and the others ignore.
     ///
@@ -76,8 +101,14 @@ public enum QuerySelection: String, Codable, Sendable, CaseIterable {
             let mean = ensemble.meanPreferenceProbabilities(candidates)
             return Array(candidates.indices.sorted { (abs(mean[$0] - 0.5), $0) < (abs(mean[$1] - 0.5), $1) }.prefix(take))
         case .mostConfident:
-            let mean = ensemble.meanPreferenceProbabilities(candidates)
-            return Array(candidates.indices.sorted { (abs(mean[$0] - 0.5), -$0) > (abs(mean[$1] - 0.5), -$1) }.prefix(take))
+            return Array(Self.mostConfidentFirst(candidates, ensemble: ensemble).prefix(take))
+        case .confidentDiverse:
+            let shortlist = Array(Self.mostConfidentFirst(candidates, ensemble: ensemble).prefix(featureUncertaintySettings.shortlistFactor * take))
+            return ensemble.featureUncertaintyPicks(take, from: shortlist.map { candidates[$0] }, labelled: labelled,
+                                                    settings: featureUncertaintySettings).map { shortlist[$0.index] }
+        case .confidentPower:
+            let confidence = ensemble.meanPreferenceProbabilities(candidates).map { abs($0 - 0.5) }
+            return generator.weightedSampleWithoutReplacement(take, weights: confidence)
         case .featureUncertainty:
             return ensemble.featureUncertaintyPicks(take, from: candidates, labelled: labelled,
                                                     settings: featureUncertaintySettings).map(\.index)
