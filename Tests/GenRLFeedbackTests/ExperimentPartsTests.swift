@@ -1,6 +1,8 @@
 import Foundation
 import GenRLFeedback
+import GenRLModels
 import GenRLRewards
+import GenRLTensor
 import Testing
 
 @Suite("Experiment parts")
@@ -17,6 +19,48 @@ struct ExperimentPartsTests {
         #expect(SentimentLexiconReward.words("'Tis love's  joy--O!") == ["tis", "love's", "joy", "o"])
         let scores = try gold.score([Sample(index: 0, completion: "the lord")]).terminal
         #expect(scores == [2.0 / 5])
+    }
+
+    /// The hidden-head gold is the saved model's reward under a value head from its seed,
+    /// shifted and scaled (so it orders completions exactly as that head does), standardised
+    /// to mean 0 and standard deviation 1 on the model's own completions.
+    @Test func theHiddenHeadGoldIsAStandardisedRandomHeadOnTheModelsFeatures() throws {
+        let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../Data/corpora/tinyshakespeare_lines.txt").standardizedFileURL
+        let lines = try String(contentsOf: corpus, encoding: .utf8).split(separator: "\n").map(String.init)
+        let tokenizer = try CharacterTokenizer(corpus: lines)
+        let model = LanguageModelConfiguration.recurrent(
+            RecurrentLanguageModelConfiguration(vocabularySize: tokenizer.vocabularySize, cell: .gru, embeddingSize: 8, hiddenSize: 16))
+        var generator = RandomGenerator(seed: 2)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("genrl-hidden-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try ModelDirectory.save(model: model.makeModel(generator: &generator), configuration: model, tokenizer: tokenizer, to: directory)
+        var configuration = PreferenceTaskConfiguration()
+        configuration.corpusPath = corpus.path
+        configuration.maximumNewTokens = 12
+        configuration.minimumNewTokens = 6
+        configuration.gold = .hiddenHead
+        configuration.hiddenHead.model = directory.path
+        configuration.hiddenHead.seed = 3
+        configuration.hiddenHead.normalizationSamples = 400
+        let task = try PreferenceTask(configuration: configuration)
+        let (backbone, _, _) = try ModelDirectory.load(from: directory)
+        var sampling = RandomGenerator(seed: 9)
+        let pairs = task.samplePairs(model: backbone, tokenizer: tokenizer, promptTexts: task.trainingPromptTexts, count: 200,
+                                     generator: &sampling)
+        let gold = try task.goldScores(pairs).flatMap { $0 }
+        // The same head on the same model, unstandardised.
+        let (withHead, _, _) = try ModelDirectory.load(from: directory, valueHead: true, seed: 3)
+        let head = RewardModel(backbone: withHead, tokenizer: tokenizer, pooling: .completionMean)
+        let raw = head.rewards(prompts: pairs.flatMap { [$0.prompt, $0.prompt] }, completions: pairs.flatMap(\.completions)).map(Double.init)
+        // gold = (raw − shift)/scale: an increasing affine function of the head's reward.
+        let scale = (gold[1] - gold[0]) / (raw[1] - raw[0])
+        #expect(scale > 0)
+        for (g, r) in zip(gold, raw) { #expect(abs(g - (gold[0] + scale * (r - raw[0]))) < 1e-3) }
+        // Standardised on other completions of the same model: near mean 0 and spread 1 on these.
+        let mean = gold.reduce(0, +) / Double(gold.count)
+        let spread = (gold.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(gold.count)).squareRoot()
+        #expect(abs(mean) < 0.3 && abs(spread - 1) < 0.3, "mean \(mean), standard deviation \(spread)")
     }
 
     @Test func activeQueryingGainsArePairedWithinRepeatsAndSkipTheSharedFirstEvaluation() {

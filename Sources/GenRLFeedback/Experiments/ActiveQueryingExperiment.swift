@@ -186,7 +186,7 @@ public enum ActiveQueryingExperiment {
                 let share = configuration.poolSize * (i + 1) / temperatures.count - configuration.poolSize * i / temperatures.count
                 let pairs = task.samplePairs(model: model, tokenizer: tokenizer, promptTexts: task.trainingPromptTexts,
                                              count: share, temperature: Float(temperature), generator: &generator)
-                let gaps = task.goldScores(pairs).map { abs($0[0] - $0[1]) }
+                let gaps = try task.goldScores(pairs).map { abs($0[0] - $0[1]) }
                 let sorted = gaps.sorted()
                 log(String(format: "repeat %d: %d candidate pairs at temperature %.2f, median gold gap %.3f", repeatIndex,
                            pairs.count, temperature, sorted.isEmpty ? 0 : sorted[sorted.count / 2]))

@@ -19,6 +19,11 @@ public struct PreferenceTaskConfiguration: Codable, Sendable, Equatable {
     /// Fraction of lines held out: evaluation prompts come from them, training prompts
     /// from the rest.
     public var validationFraction = 0.05
+    /// The gold reward: the sentiment lexicon (with `fluencyWeight`) or a hidden reward
+    /// model (`hiddenHead`).
+    public var gold = GoldReward.sentimentLexicon
+    /// The hidden reward model of `gold = hidden_head` (unused otherwise).
+    public var hiddenHead = HiddenHeadGold()
     /// Weight of the fluency term of the gold reward (`SentimentLexiconReward`).
     public var fluencyWeight = 1.0
     /// Fewest words that earn the gold reward's full fluency credit.
@@ -28,11 +33,43 @@ public struct PreferenceTaskConfiguration: Codable, Sendable, Equatable {
 
     /// The defaults (the values above).
     public init() {}
+
+    /// Which gold reward the simulated labellers and the evaluation use.
+    public enum GoldReward: String, Codable, Sendable, CaseIterable {
+        /// `SentimentLexiconReward`: lexicon words plus the fluency term.
+        case sentimentLexicon = "sentiment_lexicon"
+        /// A hidden reward model (`HiddenHeadGold`): a value head with random weights on a
+        /// model's features, standardised.
+        case hiddenHead = "hidden_head"
+    }
+
+    /// A hidden reward model as the gold, in the manner of Gao et al. (2022), whose gold is
+    /// itself a reward model that the learnt ones are trained to imitate: here a saved
+    /// language model under a fresh value head with random weights (seed `seed`), reading
+    /// the mean of its hidden states over the completion (`completion_mean` pooling). The
+    /// gold is then a linear function w · φ of the features φ that reward models on the same
+    /// backbone read, so a reward model can represent it exactly: the setting in which
+    /// querying by a reward model's uncertainty is meant to work (Sadigh et al. 2017 learn
+    /// linear rewards on known features). The reward is standardised to mean 0 and
+    /// standard deviation 1 over `normalizationSamples` completions of the model itself
+    /// (training prompts, temperature 1, seed `seed`), so the labeller's temperature is in
+    /// units of its spread.
+    public struct HiddenHeadGold: Codable, Sendable, Equatable {
+        /// The model directory (its language model; a saved value head is replaced).
+        public var model = "runs/preferences/pretrained"
+        /// Seed of the head's random weights and of the normalisation samples.
+        public var seed: UInt64 = 1
+        /// Completions the reward is standardised on.
+        public var normalizationSamples = 1000
+
+        /// The defaults (the values above).
+        public init() {}
+    }
 }
 
 /// The task of the preference experiments: continue the opening words of a Shakespeare
-/// line; the hidden gold reward (`SentimentLexiconReward`) likes cheerful, well-formed
-/// continuations. Prompts for training come from the training lines, those for
+/// line; the hidden gold reward (by default `SentimentLexiconReward`) likes cheerful,
+/// well-formed continuations. Prompts for training come from the training lines, those for
 /// evaluation from held-out lines.
 public final class PreferenceTask {
     /// The settings it was made with.
@@ -40,19 +77,18 @@ public final class PreferenceTask {
     /// The corpus split.
     public let split: CorpusSplit
     /// The gold reward, known only to simulated labellers and to the evaluation.
-    public let gold: SentimentLexiconReward
+    public let gold: any RewardFunction
     /// The prompt texts of training lines and of held-out lines.
     public let trainingPromptTexts: [String]
     /// Prompt texts of the held-out lines.
     public let evaluationPromptTexts: [String]
 
-    /// Reads the corpus, splits it and builds the gold reward on the training lines.
+    /// Reads the corpus, splits it and builds the gold reward (the lexicon on the training
+    /// lines, or the hidden reward model, loaded and standardised).
     public init(configuration: PreferenceTaskConfiguration) throws {
         self.configuration = configuration
         let corpus = try LineCorpus(contentsOf: URL(fileURLWithPath: configuration.corpusPath))
         split = try corpus.split(validationFraction: configuration.validationFraction, seed: configuration.seed)
-        gold = SentimentLexiconReward(corpus: split.train, fluencyWeight: configuration.fluencyWeight,
-                                      minimumWords: configuration.fluencyMinimumWords)
         func prompts(_ lines: [String]) -> [String] {
             lines.compactMap { line in
                 let words = line.split(separator: " ", omittingEmptySubsequences: true)
@@ -62,10 +98,43 @@ public final class PreferenceTask {
         }
         trainingPromptTexts = prompts(split.train)
         evaluationPromptTexts = prompts(split.validation)
+        switch configuration.gold {
+        case .sentimentLexicon:
+            gold = SentimentLexiconReward(corpus: split.train, fluencyWeight: configuration.fluencyWeight,
+                                          minimumWords: configuration.fluencyMinimumWords)
+        case .hiddenHead:
+            gold = try Self.hiddenHeadGold(configuration.hiddenHead, decoding: Self.decoding(configuration),
+                                           promptTexts: trainingPromptTexts)
+        }
+    }
+
+    /// Every completion of `queries` with its prompt, in order.
+    static func samples(_ queries: [PreferenceQuery]) -> [Sample] {
+        queries.flatMap { query in query.completions.map { (query.prompt, $0) } }.enumerated().map {
+            Sample(index: $0.offset, prompt: $0.element.0, completion: $0.element.1)
+        }
+    }
+
+    /// The standardised hidden reward model of `settings` (see `HiddenHeadGold`).
+    static func hiddenHeadGold(_ settings: PreferenceTaskConfiguration.HiddenHeadGold, decoding: DecodingConfiguration,
+                               promptTexts: [String]) throws -> RewardModelReward {
+        let directory = URL(fileURLWithPath: settings.model)
+        let (model, _, tokenizer) = try ModelDirectory.load(from: directory, valueHead: true, seed: settings.seed)
+        let reward = RewardModelReward(name: "hidden_head", ensemble: RewardModelEnsemble(members: [
+            RewardModel(backbone: model, tokenizer: tokenizer, pooling: .completionMean)]))
+        var generator = RandomGenerator(seed: settings.seed)
+        let pairs = PreferenceQuery.sampledPairs(model: model, tokenizer: tokenizer,
+                                                 prompts: promptTexts.map { Prompt(text: $0, tokenizer: tokenizer) },
+                                                 decoding: decoding, count: (settings.normalizationSamples + 1) / 2,
+                                                 generator: &generator)
+        reward.normalize(on: samples(pairs))
+        return reward
     }
 
     /// Decoding for rollouts and candidate completions.
-    public var decoding: DecodingConfiguration {
+    public var decoding: DecodingConfiguration { Self.decoding(configuration) }
+
+    static func decoding(_ configuration: PreferenceTaskConfiguration) -> DecodingConfiguration {
         DecodingConfiguration(maximumNewTokens: configuration.maximumNewTokens, minimumNewTokens: configuration.minimumNewTokens)
     }
 
@@ -85,7 +154,14 @@ public final class PreferenceTask {
     }
 
     /// The gold reward of each completion of each query, [query][completion].
-    public func goldScores(_ queries: [PreferenceQuery]) -> [[Double]] {
-        queries.map { $0.completions.map(gold.gold) }
+    public func goldScores(_ queries: [PreferenceQuery]) throws -> [[Double]] {
+        let scores = try gold.score(Self.samples(queries)).terminal
+        var next = 0
+        return queries.map { query in
+            query.completions.map { _ in
+                defer { next += 1 }
+                return scores[next] ?? .nan
+            }
+        }
     }
 }

@@ -150,8 +150,8 @@ public enum ReliabilityExperiment {
                            names[index], examplesOfCondition.count, report.goldAccuracy, report.labelAccuracy))
             }
             if repeatIndex == 0 {
-                labellers = Dictionary(grouping: mixedRecords, by: \.labeller).sorted { $0.key < $1.key }.map { name, records in
-                    let scores = task.goldScores(records.map { PreferenceQuery(prompt: $0.prompt, completions: $0.completions) })
+                labellers = try Dictionary(grouping: mixedRecords, by: \.labeller).sorted { $0.key < $1.key }.map { name, records in
+                    let scores = try task.goldScores(records.map { PreferenceQuery(prompt: $0.prompt, completions: $0.completions) })
                     let decided = zip(records, scores).filter { $0.1[0] != $0.1[1] }
                     let agree = decided.filter { record, g in record.label == .choice(g[0] > g[1] ? 0 : 1) }.count
                     return ReliabilitySummary.LabellerEstimate(name: name, adversarial: name.hasPrefix("adversary"),

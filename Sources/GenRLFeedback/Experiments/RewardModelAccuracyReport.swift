@@ -49,7 +49,7 @@ public struct RewardModelAccuracyReport: Codable, Sendable, Equatable {
         }
         let probabilities = ensemble.meanPreferenceProbabilities(heldOut)
         let calibration = PreferenceCalibration(probabilities: probabilities, outcomes: outcomes)
-        let gold = task.goldScores(heldOut)
+        let gold = try task.goldScores(heldOut)
         return RewardModelAccuracyReport(
             pairs: heldOut.count, labelAccuracy: calibration.accuracy,
             labelCeiling: zip(agreement, outcomes).filter { $0.1 != 0.5 }.map(\.0).reduce(0, +)

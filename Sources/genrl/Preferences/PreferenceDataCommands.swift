@@ -87,9 +87,8 @@ extension PreferencesCommand {
             let pairs = task.samplePairs(model: model, tokenizer: tokenizer, promptTexts: task.evaluationPromptTexts,
                                          count: (count + 1) / 2, generator: &generator)
             var golds: [Double] = []
-            for query in pairs {
-                for completion in query.completions {
-                    let gold = task.gold.gold(completion)
+            for (query, scores) in zip(pairs, try task.goldScores(pairs)) {
+                for (completion, gold) in zip(query.completions, scores) {
                     golds.append(gold)
                     say(String(format: "%6.2f  %@|%@", gold, query.prompt, completion))
                 }
