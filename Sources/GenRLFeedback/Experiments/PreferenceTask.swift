@@ -68,8 +68,8 @@ public struct PreferenceTaskConfiguration: Codable, Sendable, Equatable {
 }
 
 /// The task of the preference experiments: continue the opening words of a Shakespeare
-/// line; the hidden gold reward (by default `SentimentLexiconReward`) likes cheerful,
-/// well-formed continuations. Prompts for training come from the training lines, those for
+/// line, judged by a hidden gold reward: by default `SentimentLexiconReward`, which likes
+/// cheerful, well-formed continuations, or a hidden reward model (`HiddenHeadGold`). Prompts for training come from the training lines, those for
 /// evaluation from held-out lines.
 public final class PreferenceTask {
     /// The settings it was made with.
@@ -154,13 +154,19 @@ public final class PreferenceTask {
     }
 
     /// The gold reward of each completion of each query, [query][completion].
+    ///
+    /// - Throws: the gold reward's error, or `FeedbackError.invalidConfiguration` naming the
+    ///   query and completion it left without a score.
     public func goldScores(_ queries: [PreferenceQuery]) throws -> [[Double]] {
-        let scores = try gold.score(Self.samples(queries)).terminal
+        let scores = try gold.checkedScore(Self.samples(queries)).terminal
         var next = 0
-        return queries.map { query in
-            query.completions.map { _ in
+        return try queries.enumerated().map { q, query in
+            try query.completions.indices.map { c in
                 defer { next += 1 }
-                return scores[next] ?? .nan
+                guard let score = scores[next] else {
+                    throw FeedbackError.invalidConfiguration("the gold reward \(gold.name) gave no score for completion \(c) of query \(q)")
+                }
+                return score
             }
         }
     }

@@ -51,9 +51,10 @@ public enum QuerySelection: String, Codable, Sendable, CaseIterable {
     case confidentDiverse = "confident_diverse"
     /// A random sample weighted by confidence: `count` candidates drawn without replacement
     /// with probability ∝ |p̄ − ½|, p̄ the mean predicted probability (the "power" batch
-    /// acquisition of Kirsch et al. 2023 with exponent 1; `RandomGenerator.weightedSampleWithoutReplacement`).
-    /// Unlike the top `count`, the sample spreads over the
-    /// pairs the ensemble is fairly sure of instead of the few it is surest of.
+    /// acquisition of Kirsch et al. 2023 with exponent 1, through
+    /// `RandomGenerator.weightedSampleWithoutReplacement`). Unlike the top `count`, the
+    /// sample spreads over the pairs the ensemble is fairly sure of instead of the few it is
+    /// surest of.
     case confidentPower = "confident_power"
     /// A diagnostic, not a strategy: at random among the candidates whose gold rewards
     /// differ, which only a simulation knows (`goldGaps`, the active-querying experiment).
@@ -74,9 +75,9 @@ public enum QuerySelection: String, Codable, Sendable, CaseIterable {
     }
 
     /// The indices of `count` candidates (fewer if there are fewer), best first.
-    /// `labelled`: the pairs labelled so far (used by `featureUncertainty` and `confidentDiverse`, with
-    /// `featureUncertaintySettings`). `goldGaps`: each candidate's |gold₀ − gold₁|, which
-    /// `goldInformative` needs and the others ignore.
+    /// `labelled`: the pairs labelled so far (used by `featureUncertainty` and
+    /// `confidentDiverse`, with `featureUncertaintySettings`). `goldGaps`: each candidate's
+    /// |gold₀ − gold₁|, which `goldInformative` needs and the others ignore.
     ///
     /// - Throws: `FeedbackError.invalidConfiguration` for `goldInformative` without
     ///   `goldGaps` (outside a simulation).
@@ -103,7 +104,8 @@ public enum QuerySelection: String, Codable, Sendable, CaseIterable {
         case .mostConfident:
             return Array(Self.mostConfidentFirst(candidates, ensemble: ensemble).prefix(take))
         case .confidentDiverse:
-            let shortlist = Array(Self.mostConfidentFirst(candidates, ensemble: ensemble).prefix(featureUncertaintySettings.shortlistFactor * take))
+            let shortlistSize = featureUncertaintySettings.shortlistFactor * take
+            let shortlist = Array(Self.mostConfidentFirst(candidates, ensemble: ensemble).prefix(shortlistSize))
             return ensemble.featureUncertaintyPicks(take, from: shortlist.map { candidates[$0] }, labelled: labelled,
                                                     settings: featureUncertaintySettings).map { shortlist[$0.index] }
         case .confidentPower:
