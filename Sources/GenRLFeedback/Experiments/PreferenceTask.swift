@@ -108,13 +108,6 @@ public final class PreferenceTask {
         }
     }
 
-    /// Every completion of `queries` with its prompt, in order.
-    static func samples(_ queries: [PreferenceQuery]) -> [Sample] {
-        queries.flatMap { query in query.completions.map { (query.prompt, $0) } }.enumerated().map {
-            Sample(index: $0.offset, prompt: $0.element.0, completion: $0.element.1)
-        }
-    }
-
     /// The standardised hidden reward model of `settings` (see `HiddenHeadGold`).
     static func hiddenHeadGold(_ settings: PreferenceTaskConfiguration.HiddenHeadGold, decoding: DecodingConfiguration,
                                promptTexts: [String]) throws -> RewardModelReward {
@@ -127,7 +120,7 @@ public final class PreferenceTask {
                                                  prompts: promptTexts.map { Prompt(text: $0, tokenizer: tokenizer) },
                                                  decoding: decoding, count: (settings.normalizationSamples + 1) / 2,
                                                  generator: &generator)
-        reward.normalize(on: samples(pairs))
+        reward.normalize(on: PreferenceQuery.completionSamples(pairs))
         return reward
     }
 
@@ -158,12 +151,10 @@ public final class PreferenceTask {
     /// - Throws: the gold reward's error, or `FeedbackError.invalidConfiguration` naming the
     ///   query and completion it left without a score.
     public func goldScores(_ queries: [PreferenceQuery]) throws -> [[Double]] {
-        let scores = try gold.checkedScore(Self.samples(queries)).terminal
-        var next = 0
-        return try queries.enumerated().map { q, query in
-            try query.completions.indices.map { c in
-                defer { next += 1 }
-                guard let score = scores[next] else {
+        let scores = try gold.checkedScore(PreferenceQuery.completionSamples(queries)).terminal
+        return try PreferenceQuery.grouped(scores, like: queries).enumerated().map { q, row in
+            try row.enumerated().map { c, score in
+                guard let score else {
                     throw FeedbackError.invalidConfiguration("the gold reward \(gold.name) gave no score for completion \(c) of query \(q)")
                 }
                 return score

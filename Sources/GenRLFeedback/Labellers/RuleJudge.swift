@@ -43,19 +43,13 @@ public final class RuleJudge: Labeller {
 
     /// The judge's sum J for every completion of every query.
     public func judgements(_ queries: [PreferenceQuery]) throws -> [[Double]] {
-        let samples = queries.flatMap { query in query.completions.map { (query.prompt, $0) } }
-            .enumerated().map { Sample(index: $0.offset, prompt: $0.element.0, completion: $0.element.1) }
+        let samples = PreferenceQuery.completionSamples(queries)
         var totals = [Double](repeating: 0, count: samples.count)
         for rule in rules {
             let scores = try rule.reward.checkedScore(samples).terminal
             for (i, score) in scores.enumerated() { totals[i] += rule.weight * (score ?? 0) }
         }
-        var result: [[Double]] = [], start = 0
-        for query in queries {
-            result.append(Array(totals[start..<(start + query.completions.count)]))
-            start += query.completions.count
-        }
-        return result
+        return PreferenceQuery.grouped(totals, like: queries)
     }
 
     /// One label (or nil) per query; see the type's description.

@@ -80,19 +80,14 @@ public final class SimulatedLabeller: Labeller {
 
     /// The perceived reward u of every completion of every query (one gold call).
     public func perceivedRewards(_ queries: [PreferenceQuery]) throws -> [[Double]] {
-        let samples = queries.flatMap { query in query.completions.map { Sample(index: 0, prompt: query.prompt, completion: $0) } }
-        var flat = try gold.checkedScore(samples.enumerated().map { i, s in var s = s; s.index = i; return s }).terminal
-        var result: [[Double]] = []
-        for query in queries {
-            let scores = flat.prefix(query.completions.count)
-            flat.removeFirst(query.completions.count)
-            result.append(zip(scores, query.completions).map { score, text in
+        let scores = try gold.checkedScore(PreferenceQuery.completionSamples(queries)).terminal
+        return zip(queries, PreferenceQuery.grouped(scores, like: queries)).map { query, scores in
+            zip(scores, query.completions).map { score, text in
                 guard let score else { return 0 }
                 let biased = score + configuration.lengthBias * Double(text.unicodeScalars.count)
                 return configuration.adversarial ? -biased : biased
-            })
+            }
         }
-        return result
     }
 
     /// The probability that this labeller prefers a completion with perceived reward
