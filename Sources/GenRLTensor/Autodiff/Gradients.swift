@@ -73,9 +73,7 @@ private final class GradientSum {
 
     func add(_ other: Tensor) {
         if ownsStorage {
-            let count = tensor.count
-            let a = tensor.storage.pointer, b = other.storage.pointer
-            for i in 0..<count { a[i] += b[i] }
+            zipInParallel(tensor.storage.pointer, other.storage.pointer, tensor.storage.pointer, count: tensor.count) { $0 + $1 }
         } else {
             tensor = (tensor + other).detached()
             ownsStorage = true

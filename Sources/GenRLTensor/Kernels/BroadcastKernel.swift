@@ -2,13 +2,15 @@
 ///
 /// Both operands are read through broadcast strides (0 along broadcast axes). Adjacent
 /// axes that both operands traverse contiguously are merged first, so `[B, T, D] + [D]`
-/// becomes B·T rows of D elements and `[N, D] * [N, D]` a single row of N·D. Each row is
-/// then one vector loop: both operands contiguous, or one of them a repeated scalar.
+/// becomes B·T rows of D elements. Each row is then one vector loop: both operands
+/// contiguous, or one of them a repeated scalar. Operands of the same shape skip the plan
+/// (they would make a single row) and are split over threads by `zipInParallel`.
 
 /// Element-wise `f(a, b)` of two tensors broadcast together, into new storage of the
 /// broadcast shape.
 func broadcastBinary(_ a: Tensor, _ b: Tensor, operation: String,
                      _ f: @escaping (FloatVector, FloatVector) -> FloatVector) -> (shape: [Int], storage: TensorStorage) {
+    if a.shape == b.shape { return (a.shape, zipStorage(a, b, f)) }
     let shape = broadcastShapes(a.shape, b.shape, operation: operation)
     let out = TensorStorage(uninitializedCount: elementCount(shape))
     let plan = BroadcastPlan(shape: shape, aStrides: broadcastStrides(a.shape, to: shape),
@@ -113,13 +115,19 @@ func mapStorage(_ x: Tensor, _ f: @escaping (FloatVector) -> FloatVector) -> Ten
 /// `f` of corresponding elements of two equally shaped tensors into new storage.
 func zipStorage(_ a: Tensor, _ b: Tensor, _ f: @escaping (FloatVector, FloatVector) -> FloatVector) -> TensorStorage {
     let out = TensorStorage(uninitializedCount: a.count)
-    let pa = a.storage.pointer, pb = b.storage.pointer, po = out.pointer
-    let count = a.count
+    zipInParallel(a.storage.pointer, b.storage.pointer, out.pointer, count: a.count, f)
+    return out
+}
+
+/// `destination[i] = f(a[i], b[i])` for `i < count`, split over threads in blocks of
+/// eight floats for large buffers (from 65,536 floats on). `destination` may be `a` or
+/// `b` (each element is read before it is written).
+func zipInParallel(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ destination: UnsafeMutablePointer<Float>,
+                   count: Int, _ f: @escaping (FloatVector, FloatVector) -> FloatVector) {
     Parallel.forEachChunk(count / 8, grain: 4_096) { blocks in
         let start = blocks.lowerBound * 8
         let end = blocks.upperBound == count / 8 ? count : blocks.upperBound * 8
-        zipVectors(pa + start, pb + start, po + start, count: end - start, f)
+        zipVectors(a + start, b + start, destination + start, count: end - start, f)
     }
-    if count < 8 { zipVectors(pa, pb, po, count: count, f) }
-    return out
+    if count < 8 { zipVectors(a, b, destination, count: count, f) }
 }

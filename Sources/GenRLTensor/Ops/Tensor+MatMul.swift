@@ -70,7 +70,10 @@ extension Tensor {
         let rows = x.count / Swift.max(inFeatures, 1)
         let out = TensorStorage(uninitializedCount: rows * outFeatures)
         if let bias {
-            for r in 0..<rows { (out.pointer + r * outFeatures).update(from: bias.storage.pointer, count: outFeatures) }
+            let destination = out.pointer, source = bias.storage.pointer
+            Parallel.forEachChunk(rows, grain: Swift.max(1, 32_768 / Swift.max(outFeatures, 1))) { range in
+                for r in range { (destination + r * outFeatures).update(from: source, count: outFeatures) }
+            }
         }
         MatrixMultiply.gemm(transposeA: false, transposeB: true, m: rows, n: outFeatures, k: inFeatures, alpha: 1,
                             a: x.storage.pointer, lda: inFeatures, b: weight.storage.pointer, ldb: inFeatures,

@@ -146,17 +146,25 @@ func sumAlongAxis(_ storage: TensorStorage, shape: [Int], axis: Int) -> TensorSt
             for o in range { destination[o] = sumVectors(source + o * size, count: size) }
         }
     } else {
-        Parallel.forEachChunk(outer, grain: Swift.max(1, 32_768 / Swift.max(size * inner, 1))) { range in
-            for o in range {
-                let row = destination + o * inner
-                let base = source + o * size * inner
+        // Tasks are blocks of columns of one outer index: whole rows when there are enough
+        // of them for the threads, else each row cut in blocks of at least 64 columns (a
+        // bias's gradient, [rows, out] summed along axis 0, has a single outer index).
+        let blockWidth = outer >= Parallel.threadCount
+            ? inner : Swift.max(64, (inner / Parallel.threadCount + 7) & ~7)
+        let blocksPerRow = (inner + blockWidth - 1) / blockWidth
+        Parallel.forEachChunk(outer * blocksPerRow, grain: Swift.max(1, 32_768 / Swift.max(size * blockWidth, 1))) { range in
+            for task in range {
+                let o = task / blocksPerRow, first = (task % blocksPerRow) * blockWidth
+                let width = Swift.min(blockWidth, inner - first)
+                let row = destination + o * inner + first
+                let base = source + o * size * inner + first
                 if size == 0 {
-                    row.update(repeating: 0, count: inner)
+                    row.update(repeating: 0, count: width)
                     continue
                 }
-                row.update(from: base, count: inner)
+                row.update(from: base, count: width)
                 for s in 1..<Swift.max(size, 1) {
-                    zipVectors(row, base + s * inner, row, count: inner) { $0 + $1 }
+                    zipVectors(row, base + s * inner, row, count: width) { $0 + $1 }
                 }
             }
         }
