@@ -46,6 +46,39 @@ struct LanguageModelTests {
         }
     }
 
+    /// Outputs from a position on (GPT skips its last block's MLP and its heads before it;
+    /// the other models slice a full pass) are the full pass's outputs there, and a loss
+    /// on them has the same gradient with respect to every parameter.
+    @Test(arguments: configurations)
+    func outputsFromAPositionAreTheFullPassSliced(_ configuration: LanguageModelConfiguration) {
+        var generator = RandomGenerator(seed: 8)
+        let model = configuration.makeModel(generator: &generator)
+        let tokens = Self.tokens(3, 8, seed: 9)
+        let first = 3
+        let weights = Tensor.randomNormal([3, 8 - first, 23], using: &generator)
+        func loss(_ output: LanguageModelOutput) -> Tensor {
+            (output.logits * weights).sum() + (output.values.map { ($0 * $0).sum() } ?? Tensor(scalar: 0))
+        }
+        let (skipped, skippedGradients) = valueAndGradients(of: model) { loss($0(tokens, outputsFrom: first)) }
+        let (sliced, slicedGradients) = valueAndGradients(of: model) { loss($0(tokens).fromPosition(first)) }
+        let partial = model(tokens, outputsFrom: first), full = model(tokens)
+        #expect(partial.logits.shape == [3, 8 - first, 23])
+        let logitDifference = zip(partial.logits.scalars, full.logits.sliced(axis: 1, first..<8).scalars)
+            .map { Swift.abs($0 - $1) }.max()!
+        #expect(logitDifference < 1e-5)
+        if let values = partial.values {
+            #expect(zip(values.scalars, full.values!.sliced(axis: 1, first..<8).scalars).allSatisfy { Swift.abs($0 - $1) < 1e-5 })
+        }
+        #expect(Swift.abs(skipped.item - sliced.item) < 1e-3)
+        #expect(skippedGradients.entries.map(\.name) == slicedGradients.entries.map(\.name))
+        for (a, b) in zip(skippedGradients.entries, slicedGradients.entries) {
+            let worst = zip(a.gradient.scalars, b.gradient.scalars).map { Swift.abs($0 - $1) }.max() ?? 0
+            #expect(worst < 1e-4, "\(a.name): \(worst)")
+        }
+        // Position 0 on is the whole pass.
+        #expect(model(tokens, outputsFrom: 0).logits.shape == full.logits.shape)
+    }
+
     /// The fused output-layer loss equals cross-entropy over the model's logits, in value
     /// and in every parameter's gradient.
     @Test(arguments: configurations)

@@ -1,7 +1,7 @@
 import GenRLModels
 import GenRLNN
 import GenRLRewards
-import GenRLRL
+@testable import GenRLRL
 import GenRLTensor
 import Testing
 
@@ -85,6 +85,42 @@ struct RolloutCollectionTests {
             #expect(rollout.oldLogProbabilities.scalars == forced.logProbabilities, "\(name)")
             #expect(rollout.values!.scalars == forced.values, "\(name)")
         }
+    }
+
+    /// Passes whose outputs start at the first action (the reference's in the rollout, the
+    /// policy's in PPO's minibatches) give what full passes give wherever the action mask
+    /// is 1, gradients included.
+    @Test func passesFromTheFirstActionMatchFullPassesOnTheActions() throws {
+        let policy = Policy(model: Self.model(seed: 1), tokenizer: Self.tokenizer,
+                            decoding: DecodingConfiguration(maximumNewTokens: 8, stopAtEndToken: false))
+        let reference = Self.model(seed: 2)
+        let rollout = try Self.collect(RolloutCollector(klEstimator: .k1), policy: policy, reference: reference)
+        // The shortest prompt has two tokens: its first action is the target of position 1.
+        #expect(rollout.firstActionPosition == 1)
+        let full = withNoGrad {
+            Tensor.selectedLogProbabilities(logits: reference(rollout.inputs).logits, targets: rollout.targets) * rollout.actionMask
+        }
+        #expect(Self.maximumDifference(rollout.referenceLogProbabilities!.scalars, full.scalars) < 1e-5)
+
+        func maskedSum(_ evaluation: PolicyEvaluation) -> Tensor {
+            ((evaluation.logProbabilities + evaluation.entropies + evaluation.values!) * evaluation.mask).sum()
+        }
+        let rows = [2, 0]
+        let (fromFirst, fromFirstGradients) = valueAndGradients(of: policy.model) { _ in
+            maskedSum(PolicyEvaluation(policy: policy, rollout: rollout, rows: rows, outputsFrom: rollout.firstActionPosition))
+        }
+        let (whole, wholeGradients) = valueAndGradients(of: policy.model) { _ in
+            maskedSum(PolicyEvaluation(policy: policy, rollout: rollout, rows: rows))
+        }
+        #expect(Swift.abs(fromFirst.item - whole.item) < 1e-4)
+        for (a, b) in zip(fromFirstGradients.entries, wholeGradients.entries) {
+            #expect(Self.maximumDifference(a.gradient.scalars, b.gradient.scalars) < 1e-4, "\(a.name)")
+        }
+        // Before the first action the padded quantities are 0.
+        let evaluation = withNoGrad { PolicyEvaluation(policy: policy, rollout: rollout, rows: rows, outputsFrom: 1) }
+        #expect(evaluation.logits.shape == [2, rollout.steps, Self.tokenizer.vocabularySize])
+        #expect(evaluation.logProbabilities.shape == [2, rollout.steps])
+        #expect(evaluation.logProbabilities[0, 0] == 0 && evaluation.values![1, 0] == 0)
     }
 
     @Test func activeDropoutNeedsTheTeacherForcedPass() {

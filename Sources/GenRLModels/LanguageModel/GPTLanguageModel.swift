@@ -136,11 +136,26 @@ public final class GPTLanguageModel: Module, LanguageModel {
         heads(valueHeadInputs(tokens))
     }
 
+    /// Logits and values for positions `first..<T` only: the last block's MLP, the final
+    /// norm and the heads run on those positions alone (the rest of the last block, which
+    /// builds the keys and values that they attend to, on all of them).
+    public func callAsFunction(_ tokens: IntTensor, outputsFrom first: Int) -> LanguageModelOutput {
+        heads(valueHeadInputs(tokens, from: first))
+    }
+
     /// The final layer norm's outputs [B, T, width], what both heads read: token plus
     /// position embeddings, the blocks and the norm.
     public func valueHeadInputs(_ tokens: IntTensor) -> Tensor {
+        valueHeadInputs(tokens, from: 0)
+    }
+
+    /// The final layer norm's outputs for positions `first..<T` ([B, T − first, width]).
+    private func valueHeadInputs(_ tokens: IntTensor, from first: Int) -> Tensor {
         var x = embed(tokens, offset: 0)
-        for block in blocks { x = block(x, keyPaddingMask: nil) }
+        for (index, block) in blocks.enumerated() {
+            x = block(x, keyPaddingMask: nil, outputsFrom: index == blocks.count - 1 ? first : 0)
+        }
+        if blocks.isEmpty && first > 0 { x = x.sliced(axis: 1, first..<x.shape[1]) }
         return finalNorm(x)
     }
 

@@ -13,6 +13,14 @@ public struct LanguageModelOutput: @unchecked Sendable {
         self.logits = logits
         self.values = values
     }
+
+    /// The outputs for positions `first` on (axis 1 sliced; itself when `first` is 0).
+    public func fromPosition(_ first: Int) -> LanguageModelOutput {
+        guard first > 0 else { return self }
+        let steps = logits.shape[1]
+        return LanguageModelOutput(logits: logits.sliced(axis: 1, first..<steps),
+                                   values: values?.sliced(axis: 1, first..<steps))
+    }
 }
 
 /// The state a model carries between incremental decoding calls (a recurrent state, or
@@ -46,6 +54,13 @@ public protocol LanguageModel: Module {
     /// Logits (and values) for every position of `tokens` [B, T].
     func callAsFunction(_ tokens: IntTensor) -> LanguageModelOutput
 
+    /// Logits and values for positions `first..<T` of `tokens` [B, T] only ([B, T − first,
+    /// V] and [B, T − first]), the same as `self(tokens)` sliced there up to float
+    /// rounding: the earlier positions still condition the later ones. For teacher-forced
+    /// passes that score only a completion after a prompt. Models may skip the work that
+    /// only earlier positions' outputs need; the default computes every position and slices.
+    func callAsFunction(_ tokens: IntTensor, outputsFrom first: Int) -> LanguageModelOutput
+
     /// A fresh decoding state for `batchSize` sequences.
     func makeDecodingState(batchSize: Int) -> DecodingState
 
@@ -60,6 +75,11 @@ public protocol LanguageModel: Module {
 }
 
 extension LanguageModel {
+    /// Every position's outputs, sliced from `first` on.
+    public func callAsFunction(_ tokens: IntTensor, outputsFrom first: Int) -> LanguageModelOutput {
+        self(tokens).fromPosition(first)
+    }
+
     /// Cross-entropy of the teacher-forced logits.
     public func meanNegativeLogLikelihood(inputs: IntTensor, targets: IntTensor, weights: Tensor?) -> Tensor {
         Tensor.crossEntropy(logits: self(inputs).logits, targets: targets, weights: weights)

@@ -51,10 +51,13 @@ public final class GPTBlock: Module, @unchecked Sendable {
         mlpDropout = Dropout(probability: configuration.dropout, seed: generator.next())
     }
 
-    /// The block over all T positions of `x` ([B, T, d] → [B, T, d]); `keyPaddingMask` is
-    /// an additive [B, T] mask (0 keep, −∞ padding).
-    public func callAsFunction(_ x: Tensor, keyPaddingMask: Tensor? = nil) -> Tensor {
-        let h = x + attention(ln1(x), keyPaddingMask: keyPaddingMask)
+    /// The block over the T positions of `x` ([B, T, d]), giving positions `first..<T`
+    /// ([B, T − first, d]; all of them by default); `keyPaddingMask` is an additive [B, T]
+    /// mask (0 keep, −∞ padding). The attention runs over all T positions (the earlier ones
+    /// are the later ones' keys and values), the MLP only over the positions returned.
+    public func callAsFunction(_ x: Tensor, keyPaddingMask: Tensor? = nil, outputsFrom first: Int = 0) -> Tensor {
+        var h = x + attention(ln1(x), keyPaddingMask: keyPaddingMask)
+        if first > 0 { h = h.sliced(axis: 1, first..<h.shape[1]) }
         return h + mlpDropout(feedForward(ln2(h)))
     }
 

@@ -104,7 +104,9 @@ public final class PPO: PolicyGradientAlgorithm {
             withNoGrad { Policy.outputs(of: reference, rollout.inputs, temperature: setup.policy.decoding.temperature).logits }
         } : nil
 
-        // 3. Epochs × minibatches of the clipped objective.
+        // 3. Epochs × minibatches of the clipped objective. Every term is masked to the
+        // actions, so the policy's outputs are computed from the first action on.
+        let firstAction = rollout.firstActionPosition
         var sums: [String: Double] = [:]
         var updates = 0
         epochs: for _ in 0..<configuration.epochs {
@@ -114,7 +116,7 @@ public final class PPO: PolicyGradientAlgorithm {
                 let rows = Array(order[start..<min(start + configuration.minibatchSize, order.count)])
                 var terms: [String: Float] = [:]
                 let (_, gradients) = valueAndGradients(of: setup.policy.model) { _ in
-                    let evaluation = PolicyEvaluation(policy: setup.policy, rollout: rollout, rows: rows)
+                    let evaluation = PolicyEvaluation(policy: setup.policy, rollout: rollout, rows: rows, outputsFrom: firstAction)
                     let m = evaluation.mask
                     let advantage = advantages.selectingRows(rows)
                     let logRatio = evaluation.logProbabilities - rollout.oldLogProbabilities.selectingRows(rows)

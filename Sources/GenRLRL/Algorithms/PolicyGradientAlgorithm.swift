@@ -118,23 +118,35 @@ extension PolicyGradientAlgorithm {
 /// The policy's log-probabilities of the rollout's actions, recomputed with gradients,
 /// with the entropy of each step's distribution and the values. `rows` selects a
 /// minibatch (all rows when nil).
+///
+/// With `outputsFrom` first > 0 the policy's outputs are computed for positions
+/// `first..<T` only, and the [B, T] quantities hold 0 before `first` (the logits, 0 too):
+/// for algorithms that read them only where the action mask is 1, with first at most
+/// `rollout.firstActionPosition`.
 struct PolicyEvaluation {
     let logProbabilities: Tensor
     let entropies: Tensor
-    let logits: Tensor
     let values: Tensor?
     let mask: Tensor
+    /// The logits at positions `first..<T`.
+    private let computedLogits: Tensor
+    private let first: Int
 
-    init(policy: Policy, rollout: Rollout, rows: [Int]? = nil) {
+    init(policy: Policy, rollout: Rollout, rows: [Int]? = nil, outputsFrom first: Int = 0) {
         let inputs = rows.map { rollout.inputs.selectingRows($0) } ?? rollout.inputs
         let targets = rows.map { rollout.targets.selectingRows($0) } ?? rollout.targets
-        let output = policy.outputs(inputs, targets: targets)
-        logits = output.logits
-        logProbabilities = Tensor.selectedLogProbabilities(logits: logits, targets: targets)
-        entropies = logits.softmaxEntropy()
-        values = output.values
+        let output = policy.outputs(inputs, targets: targets, from: first)
+        self.first = first
+        computedLogits = output.logits
+        let scored = Tensor.selectedLogProbabilities(logits: computedLogits, targets: targets.columns(from: first))
+        logProbabilities = scored.paddedInTime(before: first)
+        entropies = computedLogits.softmaxEntropy().paddedInTime(before: first)
+        values = output.values?.paddedInTime(before: first)
         mask = rollout.actionMask.selectingRows(rows)
     }
+
+    /// The logits, [B, T, V] (0 before `first`).
+    var logits: Tensor { computedLogits.paddedInTime(before: first) }
 }
 
 extension Tensor {
@@ -142,6 +154,15 @@ extension Tensor {
     func maskedMean(_ mask: Tensor) -> Tensor {
         let count = mask.sum().item
         return (self * mask).sum() / Swift.max(count, 1)
+    }
+
+    /// A [B, T, ...] tensor preceded along axis 1 by `count` positions of zeros (itself
+    /// when `count` is 0).
+    func paddedInTime(before count: Int) -> Tensor {
+        guard count > 0 else { return self }
+        var zerosShape = shape
+        zerosShape[1] = count
+        return Tensor.concatenate([Tensor.zeros(zerosShape), self], axis: 1)
     }
 
     /// The rows `rows` of a [B, ...] tensor (all when nil).
@@ -161,6 +182,13 @@ extension Tensor {
 }
 
 extension IntTensor {
+    /// Columns `first..<T` of a [B, T] tensor (itself when `first` is 0).
+    func columns(from first: Int) -> IntTensor {
+        guard first > 0 else { return self }
+        let (batch, width) = (shape[0], shape[1])
+        return IntTensor((0..<batch).flatMap { scalars[($0 * width + first)..<(($0 + 1) * width)] }, shape: [batch, width - first])
+    }
+
     /// The rows `rows` of a [B, T] tensor.
     func selectingRows(_ rows: [Int]) -> IntTensor {
         let width = shape[1]

@@ -25,19 +25,22 @@ public final class Policy {
         self.decoding = decoding
     }
 
-    /// Teacher-forced outputs for `inputs` [B, T]: logits divided by the temperature (and
-    /// masked by `actionMasking`, which never removes the taken `targets`), and values.
-    /// Recorded for gradients unless called under `withNoGrad`.
-    public func outputs(_ inputs: IntTensor, targets: IntTensor? = nil) -> LanguageModelOutput {
-        let output = Policy.outputs(of: model, inputs, temperature: decoding.temperature)
+    /// Teacher-forced outputs for `inputs` [B, T] at positions `first..<T` (all by
+    /// default; see `LanguageModel.callAsFunction(_:outputsFrom:)`): logits divided by the
+    /// temperature (and masked by `actionMasking`, which never removes the taken
+    /// `targets`), and values. Recorded for gradients unless called under `withNoGrad`.
+    public func outputs(_ inputs: IntTensor, targets: IntTensor? = nil, from first: Int = 0) -> LanguageModelOutput {
+        let output = Policy.outputs(of: model, inputs, temperature: decoding.temperature, from: first)
         guard let actionMasking else { return output }
-        let mask = actionMasking.additiveMask(for: inputs, keeping: targets)
+        var mask = actionMasking.additiveMask(for: inputs, keeping: targets)
+        if first > 0 { mask = mask.sliced(axis: 1, first..<inputs.shape[1]) }
         return LanguageModelOutput(logits: output.logits + mask, values: output.values)
     }
 
-    /// Teacher-forced outputs of any model at a temperature.
-    public static func outputs(of model: any LanguageModel, _ inputs: IntTensor, temperature: Float) -> LanguageModelOutput {
-        let output = model(inputs)
+    /// Teacher-forced outputs of any model at a temperature, at positions `first..<T`.
+    public static func outputs(of model: any LanguageModel, _ inputs: IntTensor, temperature: Float,
+                               from first: Int = 0) -> LanguageModelOutput {
+        let output = model(inputs, outputsFrom: first)
         return temperature == 1 ? output : LanguageModelOutput(logits: output.logits / temperature, values: output.values)
     }
 }

@@ -48,6 +48,18 @@ public struct Rollout: @unchecked Sendable {
     /// Number of action positions per row.
     public var steps: Int { inputs.shape[1] }
 
+    /// The first position at which some row takes an action (0 when none does): outputs
+    /// at earlier positions (the prompts') enter no masked quantity, so teacher-forced
+    /// passes may start their outputs there (`Policy.outputs(_:targets:from:)`).
+    public var firstActionPosition: Int { Rollout.firstActionPosition(in: actionMask) }
+
+    /// The first column of a [B, T] action mask with a nonzero entry (0 when none has one).
+    static func firstActionPosition(in actionMask: Tensor) -> Int {
+        let (batch, steps) = (actionMask.shape[0], actionMask.shape[1])
+        let mask = actionMask.scalars
+        return (0..<steps).first { t in (0..<batch).contains { mask[$0 * steps + t] != 0 } } ?? 0
+    }
+
     /// Index of each row's last generated token (−1 for a row without one).
     public var lastActionIndex: [Int] {
         (0..<batchSize).map { i in (0..<steps).last { actionMask[i, $0] == 1 } ?? -1 }
@@ -124,8 +136,13 @@ public struct RolloutCollector {
             var referenceLogProbabilities: Tensor?
             var kl: Tensor?
             if let reference {
-                let referenceLogits = Policy.outputs(of: reference, inputs, temperature: policy.decoding.temperature).logits
-                let logProbabilities = Tensor.selectedLogProbabilities(logits: referenceLogits, targets: targets) * actionMask
+                // The exact KL reads the reference's logits at every position; the other
+                // estimators only its log-probabilities of the actions, from the first on.
+                let first = klEstimator == .exact ? 0 : Rollout.firstActionPosition(in: actionMask)
+                let referenceLogits = Policy.outputs(of: reference, inputs, temperature: policy.decoding.temperature,
+                                                     from: first).logits
+                let logProbabilities = Tensor.selectedLogProbabilities(logits: referenceLogits, targets: targets.columns(from: first))
+                    .paddedInTime(before: first) * actionMask
                 referenceLogProbabilities = logProbabilities
                 kl = KLDivergence.perToken(klEstimator, policyLogProbabilities: oldLogProbabilities,
                                            referenceLogProbabilities: logProbabilities,
