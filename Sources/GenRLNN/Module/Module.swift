@@ -1,4 +1,5 @@
 import GenRLTensor
+import Synchronization
 
 /// The base of every layer and model: finds its parameters, sub-modules and random
 /// generators by reflection and names them by their path (`blocks.0.attention.query.weight`),
@@ -9,11 +10,21 @@ import GenRLTensor
 /// component. A subclass whose checkpoint names must differ from its property names
 /// (recurrent layers use PyTorch's `weight_ih_l0`) overrides `ownParameters()`.
 ///
+/// The reflection runs once per module, on first use, and its answer is kept: a training
+/// step asks for the parameters several times, and `Mirror` with its dynamic casts took
+/// about 1 ms per ask for a small GPT. So a module's parameters and children are fixed
+/// when it is first asked for them: declare them with `let` (or never reassign a `var`
+/// that holds one), and change a parameter's values in place (`assign`), as the
+/// optimizers and checkpoints do.
+///
 /// Parameters are leaves with `requiresGradient == true` unless frozen. Training mode
 /// (on by default) matters to layers such as `Dropout`.
 open class Module {
     /// Whether the module is in training mode; set for the whole tree with `train(_:)`.
     public private(set) var isTraining = true
+
+    /// What reflection found, once it has run.
+    private let reflection = Mutex<ReflectedProperties?>(nil)
 
     public init() {}
 
@@ -22,20 +33,12 @@ open class Module {
     /// This module's own parameters (not its children's) with their local names. By
     /// default every stored `Tensor` property (and arrays or optionals of them).
     open func ownParameters() -> [(name: String, tensor: Tensor)] {
-        var found: [(String, Tensor)] = []
-        for (label, value) in storedProperties() {
-            collectTensors(value, name: label, into: &found)
-        }
-        return found
+        reflectedProperties().parameters
     }
 
     /// The direct sub-modules with their local names (arrays give `name.0`, `name.1`, …).
     open func children() -> [(name: String, module: Module)] {
-        var found: [(String, Module)] = []
-        for (label, value) in storedProperties() {
-            collectModules(value, name: label, into: &found)
-        }
-        return found
+        reflectedProperties().children
     }
 
     /// Every parameter of the tree under its full dotted name, children after the
@@ -90,6 +93,22 @@ open class Module {
 
     // MARK: Mirror walking
 
+    /// The tensors and modules of the stored properties: reflected on the first call, then
+    /// kept (see the type's documentation).
+    private func reflectedProperties() -> ReflectedProperties {
+        reflection.withLock { kept in
+            if let kept { return kept }
+            var parameters: [(String, Tensor)] = [], children: [(String, Module)] = []
+            for (label, value) in storedProperties() {
+                collectTensors(value, name: label, into: &parameters)
+                collectModules(value, name: label, into: &children)
+            }
+            let found = ReflectedProperties(parameters: parameters, children: children)
+            kept = found
+            return found
+        }
+    }
+
     private func storedProperties() -> [(String, Any)] {
         var properties: [(String, Any)] = []
         var mirror: Mirror? = Mirror(reflecting: self)
@@ -101,12 +120,19 @@ open class Module {
         // Base-class properties first, then subclass properties, each in declaration order.
         for m in chain.reversed() {
             for child in m.children {
-                guard let label = child.label, label != "isTraining" else { continue }
+                guard let label = child.label, label != "isTraining", label != "reflection" else { continue }
                 properties.append((label.hasPrefix("_") ? String(label.dropFirst()) : label, child.value))
             }
         }
         return properties
     }
+}
+
+/// A module's own parameters and direct children, as reflection finds them (unchecked
+/// Sendable: immutable once made, and the references in it are the module's own).
+private struct ReflectedProperties: @unchecked Sendable {
+    let parameters: [(name: String, tensor: Tensor)]
+    let children: [(name: String, module: Module)]
 }
 
 private func collectTensors(_ value: Any, name: String, into found: inout [(String, Tensor)]) {
