@@ -1,4 +1,5 @@
 import Foundation
+import GenRLAVX512
 @testable import GenRLTensor
 import Testing
 
@@ -59,6 +60,29 @@ struct VectorMathTests {
         // Abramowitz & Stegun's 1.5·10⁻⁷ on erfc is 7.5·10⁻⁸ on Φ, plus float rounding.
         #expect(worstValue < 3e-7)
         #expect(worstSlope < 5e-7)
+    }
+
+    /// The sixteen-lane GELU that `Tensor.gelu` runs with AVX-512 gives the eight-lane
+    /// kernel's values and slopes bit for bit, over both tails, zero, a partial last vector
+    /// and NaN; and `Tensor.gelu` keeps those slopes for its gradient.
+    @Test(.enabled(if: WideKernels.isEnabled))
+    func wideGELUEqualsTheEightLaneKernel() {
+        var values = (0..<3_001).map { -15 + Float($0) * 0.01 }
+        values += [-.infinity, .infinity, .nan, 0, -0.0, 1e-8, -40, 40]
+        var wide = [Float](repeating: 0, count: values.count), wideSlopes = wide
+        wideGELU(values, values: &wide, slopes: &wideSlopes, count: values.count)
+        var narrow = wide, narrowSlopes = wide
+        mapVectors(values, &narrow, count: values.count) { VectorMath.geluAndSlope($0).value }
+        mapVectors(values, &narrowSlopes, count: values.count) { VectorMath.geluAndSlope($0).slope }
+        func same(_ a: Float, _ b: Float) -> Bool { a.bitPattern == b.bitPattern || (a.isNaN && b.isNaN) }
+        for i in values.indices where !same(wide[i], narrow[i]) || !same(wideSlopes[i], narrowSlopes[i]) {
+            Issue.record("GELU(\(values[i])): sixteen lanes \(wide[i]), \(wideSlopes[i]); eight lanes \(narrow[i]), \(narrowSlopes[i])")
+            return
+        }
+        let x = Tensor(Array(values[0..<3_001]), shape: [3_001])
+        let (y, gradient) = valueAndGradient(at: x) { $0.gelu() }
+        #expect(y.scalars == Array(narrow[0..<3_001]))
+        #expect(gradient.scalars == Array(narrowSlopes[0..<3_001]))
     }
 
     @Test func rowMaximumWithAndWithoutAnAddend() {

@@ -1,4 +1,5 @@
 import Foundation
+import GenRLAVX512
 
 /// Element-wise functions and their derivatives (g is the gradient of the output y):
 ///
@@ -69,29 +70,41 @@ extension Tensor {
         let slope = GradientMode.isRecording && isTracked ? TensorStorage(uninitializedCount: count) : nil
         let source = storage.pointer, total = count
         let values = out.pointer, slopes = slope?.pointer
-        // Whole vectors go straight from load to store (per-lane stores here made the
-        // compiler scalarise the whole formula); the last partial vector is padded.
-        Parallel.forEachChunk((total + 7) / 8, grain: 2_048) { vectors in
-            for v in vectors {
-                let start = v * 8, lanes = Swift.min(8, total - start)
-                guard lanes < 8 else {
-                    let (value, derivative) = VectorMath.geluAndSlope(UnsafeRawPointer(source + start).loadUnaligned(as: FloatVector.self))
-                    UnsafeMutableRawPointer(values + start).storeBytes(of: value, as: FloatVector.self)
-                    if let slopes { UnsafeMutableRawPointer(slopes + start).storeBytes(of: derivative, as: FloatVector.self) }
-                    continue
-                }
-                var input = FloatVector()
-                for lane in 0..<lanes { input[lane] = source[start + lane] }
-                let (value, derivative) = VectorMath.geluAndSlope(input)
-                for lane in 0..<lanes {
-                    values[start + lane] = value[lane]
-                    slopes?[start + lane] = derivative[lane]
-                }
+        Parallel.forEachChunk((total + 15) / 16, grain: 1_024) { blocks in
+            let start = blocks.lowerBound * 16, end = Swift.min(total, blocks.upperBound * 16)
+            if WideKernels.isEnabled {
+                wideGELU(source + start, values: values + start, slopes: slopes.map { $0 + start }, count: end - start)
+            } else {
+                geluRange(source, values: values, slopes: slopes, start..<end)
             }
         }
         let shape = self.shape
         return Tensor.result("gelu", shape: shape, storage: out, inputs: [self]) { g, _ in
             [Tensor(shape: shape, storage: zipStorage(g, Tensor(shape: shape, storage: slope!)) { $0 * $1 })]
+        }
+    }
+
+    /// GELU and its slope at `range` of `source` on eight lanes (`gelu`'s kernel without
+    /// AVX-512).
+    private func geluRange(_ source: UnsafePointer<Float>, values: UnsafeMutablePointer<Float>,
+                           slopes: UnsafeMutablePointer<Float>?, _ range: Range<Int>) {
+        // Whole vectors go straight from load to store (per-lane stores here made the
+        // compiler scalarise the whole formula); the last partial vector is padded.
+        var start = range.lowerBound
+        while start + 8 <= range.upperBound {
+            let (value, derivative) = VectorMath.geluAndSlope(UnsafeRawPointer(source + start).loadUnaligned(as: FloatVector.self))
+            UnsafeMutableRawPointer(values + start).storeBytes(of: value, as: FloatVector.self)
+            if let slopes { UnsafeMutableRawPointer(slopes + start).storeBytes(of: derivative, as: FloatVector.self) }
+            start += 8
+        }
+        guard start < range.upperBound else { return }
+        let lanes = range.upperBound - start
+        var input = FloatVector()
+        for lane in 0..<lanes { input[lane] = source[start + lane] }
+        let (value, derivative) = VectorMath.geluAndSlope(input)
+        for lane in 0..<lanes {
+            values[start + lane] = value[lane]
+            slopes?[start + lane] = derivative[lane]
         }
     }
 
