@@ -46,8 +46,10 @@ let package = Package(
         // MARK: Libraries, in dependency order
         // SVG line charts for reports, docs and experiments (Foundation only).
         .target(name: "GenRLCharts"),
-        // AVX-512 kernels with no dependencies, called by GenRLTensor after a CPU check.
-        .target(name: "GenRLAVX512", swiftSettings: wideKernelSettings),
+        // A prefetch hint, the one thing the kernels need that Swift does not have (C, no libraries).
+        .target(name: "GenRLCPrefetch"),
+        // AVX-512 kernels, called by GenRLTensor after a CPU check.
+        .target(name: "GenRLAVX512", dependencies: ["GenRLCPrefetch"], swiftSettings: wideKernelSettings),
         .target(name: "GenRLTensor", dependencies: ["GenRLAVX512"], swiftSettings: kernelSettings),
         .target(name: "GenRLNN", dependencies: ["GenRLTensor"], swiftSettings: kernelSettings),
         .target(name: "GenRLModels", dependencies: ["GenRLNN"], swiftSettings: kernelSettings),

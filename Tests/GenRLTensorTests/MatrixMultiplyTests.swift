@@ -43,6 +43,11 @@ let gemmCases: [GEMMCase] = [
     GEMMCase(m: 2100, n: 1, k: 520, transposeA: true, paddingA: 5, paddingC: 1, beta: 1),
     GEMMCase(m: 37, n: 531, k: 600, paddingA: 9, beta: 1),
     GEMMCase(m: 211, n: 47, k: 300, transposeA: true, transposeB: true, paddingB: 4, beta: 2),
+    // 17–64 rows, Bᵀ, α 1, β 0 or 1, n ≥ 128: the few-row AVX-512 kernel where it runs (a
+    // partial tile of columns, a partial block of rows, padding, and one split over threads).
+    GEMMCase(m: 32, n: 203, k: 70, transposeB: true, paddingA: 3, paddingB: 2, paddingC: 5),
+    GEMMCase(m: 50, n: 130, k: 33, transposeB: true, paddingC: 1, beta: 1),
+    GEMMCase(m: 17, n: 512, k: 520, transposeB: true),
     GEMMCase(m: 6, n: 16, k: 2),
     GEMMCase(m: 12, n: 2100, k: 3, transposeB: true, paddingC: 1, alpha: 3, beta: 0.25),
     GEMMCase(m: 8, n: 8, k: 0, beta: 0.5),

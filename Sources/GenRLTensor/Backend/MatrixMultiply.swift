@@ -1,4 +1,5 @@
 import Foundation
+import GenRLAVX512
 
 /// Which implementation `MatrixMultiply.gemm` runs.
 public enum MatrixBackend: Sendable, Equatable, CustomStringConvertible {
@@ -76,7 +77,10 @@ public enum MatrixMultiply {
     /// process with a message naming the argument.
     ///
     /// Products with a single row or column of C (m == 1 or n == 1, matrix-vector) always
-    /// run in Swift, which is faster than `sgemm` for them.
+    /// run in Swift, which is faster than `sgemm` for them. So do, on processors with
+    /// AVX-512, products of 17–64 rows with a transposed B, alpha 1 and beta 0 or 1, and at
+    /// least 128 columns: a linear layer over one step of batched decoding, where `sgemm`
+    /// spends most of its time copying the weights into packed panels (`fewRowProduct`).
     public static func gemm(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
         alpha: Float, a: UnsafePointer<Float>, lda: Int,
@@ -102,6 +106,10 @@ public enum MatrixMultiply {
         b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
+        if WideKernels.isEnabled, !transposeA, transposeB, alpha == 1, beta == 0 || beta == 1, m > 16, m <= 64, n >= 128 {
+            multiplyFewRows(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, accumulate: beta == 1, c: c, ldc: ldc)
+            return
+        }
         // sgemm does not special-case a single row or column (OpenBLAS 0.3.21 takes 3–5×
         // longer than the Swift matrix-vector path there), so those stay in Swift.
         if let library = selectedLibrary, m > 1, n > 1, BLASLibrary.fitsInt32(m, n, k, lda, ldb, ldc) {
@@ -135,6 +143,30 @@ public enum MatrixMultiply {
             portableGEMM(
                 transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
                 alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        }
+    }
+
+    /// `C = A·Bᵀ` (or C + A·Bᵀ) for 17–64 rows on the AVX-512 kernel: each block of up to
+    /// 32 rows of A is transposed once, then its columns of C are split over the threads
+    /// like those of a large product.
+    private static func multiplyFewRows(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+                                        b: UnsafePointer<Float>, ldb: Int, accumulate: Bool,
+                                        c: UnsafeMutablePointer<Float>, ldc: Int) {
+        checkArguments(transposeA: false, transposeB: true, m: m, n: n, k: k, lda: lda, ldb: ldb, ldc: ldc)
+        let threads = Parallel.threadCount
+        let parts = threads > 1 && !Parallel.isInsideParallelLoop && 32 * n * k >= minimumSplitWork ? threads : 1
+        let edges = blockEdges(length: n, parts: parts)
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 32 * Swift.max(k, 1)) { buffer in
+            let transposed = buffer.baseAddress!
+            for first in stride(from: 0, to: m, by: 32) {
+                let rows = Swift.min(32, m - first)
+                transposeForFewRows(a + first * lda, rows: rows, depth: k, ldx: lda, into: transposed)
+                Parallel.forEachTask(parts) { part in
+                    fewRowProduct(transposedRows: transposed, rows: rows, depth: k, weights: b, ldw: ldb,
+                                  columns: edges[part]..<edges[part + 1], into: c + first * ldc, ldc: ldc,
+                                  accumulate: accumulate)
+                }
+            }
         }
     }
 
