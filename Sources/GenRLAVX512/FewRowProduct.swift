@@ -69,10 +69,22 @@ public func fewRowProduct(transposedRows xT: UnsafePointer<Float>, rows: Int, de
 /// stride `ldx`), and 0 for rows `rows..<32`: the left operand as `fewRowProduct` reads it.
 public func transposeForFewRows(_ x: UnsafePointer<Float>, rows: Int, depth: Int, ldx: Int,
                                 into xT: UnsafeMutablePointer<Float>) {
-    xT.update(repeating: 0, count: 32 * depth)
-    for i in 0..<rows {
-        let row = x + i * ldx
-        for k in 0..<depth { xT[32 * k + i] = row[k] }
+    if rows < 32 {
+        for k in 0..<depth { (xT + 32 * k + rows).update(repeating: 0, count: 32 - rows) }
+    }
+    // Eight values of k at a time: one vector load from each row, eight stores 32 apart.
+    var k = 0
+    while k + 8 <= depth {
+        for i in 0..<rows {
+            let v = UnsafeRawPointer(x + i * ldx + k).loadUnaligned(as: SIMD8<Float>.self)
+            let column = xT + 32 * k + i
+            column[0] = v[0]; column[32] = v[1]; column[64] = v[2]; column[96] = v[3]
+            column[128] = v[4]; column[160] = v[5]; column[192] = v[6]; column[224] = v[7]
+        }
+        k += 8
+    }
+    for k in k..<depth {
+        for i in 0..<rows { xT[32 * k + i] = x[i * ldx + k] }
     }
 }
 

@@ -116,10 +116,12 @@ struct TransformerTests {
 
     // MARK: Attention core
 
-    /// Against a composition of primitive operations (permute, matmul, softmax).
-    @Test func fusedAttentionMatchesComposedOperations() {
+    /// Against a composition of primitive operations (permute, matmul, softmax), for one
+    /// block of queries and for two (the products are computed in blocks of 32).
+    @Test(arguments: [5, 45])
+    func fusedAttentionMatchesComposedOperations(length: Int) {
         var generator = RandomGenerator(seed: 11)
-        let (batch, length, heads, dh) = (2, 5, 3, 4)
+        let (batch, heads, dh) = (2, 3, 4)
         let qkv = Tensor.randomNormal([batch, length, 3 * heads * dh], using: &generator)
         let fused = Tensor.causalAttention(packedQKV: qkv, heads: heads)
         let parts = qkv.split(sizes: [heads * dh, heads * dh, heads * dh], axis: 2)
@@ -155,6 +157,28 @@ struct TransformerTests {
             var cache = prefilled  // every evaluation starts from the same cached positions
             return Tensor.causalAttention(packedQKV: xs[0], heads: 2, cache: &cache)
         }
+    }
+
+    /// More queries than one block of the causal products (32), with and without cached
+    /// keys before them: the blocks leave out only keys that no query of theirs sees.
+    @Test func attentionOverSeveralQueryBlocksMatchesFiniteDifferences() {
+        var generator = RandomGenerator(seed: 14)
+        let qkv = Tensor.randomNormal([1, 37, 3 * 2], using: &generator)
+        expectGradientsMatchFiniteDifferences([qkv]) { Tensor.causalAttention(packedQKV: $0[0], heads: 1) }
+
+        let earlier = Tensor.randomNormal([1, 3, 6], using: &generator)
+        var prefilled = KVCache(batchSize: 1, heads: 1, headDimension: 2, capacity: 3 + 35)
+        _ = Tensor.causalAttention(packedQKV: earlier, heads: 1, cache: &prefilled)
+        let new = Tensor.randomNormal([1, 35, 6], using: &generator)
+        expectGradientsMatchFiniteDifferences([new]) { xs in
+            var cache = prefilled
+            return Tensor.causalAttention(packedQKV: xs[0], heads: 1, cache: &cache)
+        }
+        // The cached pass gives the whole sequence's outputs at the new positions.
+        var cache = prefilled
+        let pieces = Tensor.causalAttention(packedQKV: new, heads: 1, cache: &cache)
+        let whole = Tensor.causalAttention(packedQKV: Tensor.concatenate([earlier, new], axis: 1), heads: 1)
+        expectAgree(pieces, whole.sliced(axis: 1, 3..<38), "cached attention over two blocks", relativeTolerance: 1e-5)
     }
 
     @Test func queriesThatSeeOnlyPaddingGiveZeros() {

@@ -16,7 +16,8 @@ import GenRLTensor
 ///   dW = g·Vᵀ,  dV = Wᵀ·g,  dP = dW ⊙ D,  dS = P ⊙ (dP − rowsum(dP ⊙ P)),
 ///   dQ = dS·K/√d_h,  dK = dSᵀ·Q/√d_h.
 ///
-/// Every product is a `MatrixMultiply.gemm` reading the heads in place through row
+/// Every product is a `MatrixMultiply.gemm`, over blocks of 32 queries that leave out the
+/// keys no query of the block sees (`forEachQueryBlock`), reading the heads in place through row
 /// strides (Q of head h is the columns h·d_h… of the packed [B, T, 3d] rows), and the
 /// output is written straight into [B, T, d] rows, so no head is ever permuted or copied.
 /// With a few queries (decoding one token over a cache) the forward products are
@@ -73,9 +74,11 @@ struct CausalAttentionKernel {
             if direct {
                 directScores(b, h, into: p)
             } else {
-                MatrixMultiply.gemm(transposeA: false, transposeB: true, m: t, n: s, k: dh, alpha: scale,
-                                    a: queries.at(b, h), lda: queries.rowStride, b: keys.at(b, h), ldb: keys.rowStride,
-                                    beta: 0, c: p, ldc: s)
+                forEachQueryBlock { first, end, keysSeen in
+                    MatrixMultiply.gemm(transposeA: false, transposeB: true, m: end - first, n: keysSeen, k: dh, alpha: scale,
+                                        a: queries.at(b, h) + first * queries.rowStride, lda: queries.rowStride,
+                                        b: keys.at(b, h), ldb: keys.rowStride, beta: 0, c: p + first * s, ldc: s)
+                }
             }
             let maskRow = mask.map { $0 + b * maskRowStride }
             for i in 0..<t {
@@ -90,9 +93,11 @@ struct CausalAttentionKernel {
             if direct {
                 directWeightedValues(b, h, weights: weights, into: output + b * t * d + h * dh)
             } else {
-                MatrixMultiply.gemm(transposeA: false, transposeB: false, m: t, n: dh, k: s, alpha: 1,
-                                    a: weights, lda: s, b: values.at(b, h), ldb: values.rowStride,
-                                    beta: 0, c: output + b * t * d + h * dh, ldc: d)
+                forEachQueryBlock { first, end, keysSeen in
+                    MatrixMultiply.gemm(transposeA: false, transposeB: false, m: end - first, n: dh, k: keysSeen, alpha: 1,
+                                        a: weights + first * s, lda: s, b: values.at(b, h), ldb: values.rowStride,
+                                        beta: 0, c: output + (b * t + first) * d + h * dh, ldc: d)
+                }
             }
         }
     }
@@ -136,11 +141,16 @@ struct CausalAttentionKernel {
             let packedRow = packedGradient + b * t * 3 * d + h * dh
             let w = weights + pair, p = probabilities + pair
             let dp = scratch.pointer + pair
-            // dW = g·Vᵀ over all S keys; dV of the new keys = W[:, o…]ᵀ·g.
-            MatrixMultiply.gemm(transposeA: false, transposeB: true, m: t, n: s, k: dh, alpha: 1,
-                                a: g, lda: d, b: values.at(b, h), ldb: values.rowStride, beta: 0, c: dp, ldc: s)
-            MatrixMultiply.gemm(transposeA: true, transposeB: false, m: t, n: dh, k: t, alpha: 1,
-                                a: w + offset, lda: s, b: g, ldb: d, beta: 0, c: packedRow + 2 * d, ldc: 3 * d)
+            // dW = g·Vᵀ over the keys each query sees; dV of the new keys = W[:, o…]ᵀ·g, where
+            // new key j gets weight from queries j… only.
+            forEachQueryBlock { first, end, keysSeen in
+                MatrixMultiply.gemm(transposeA: false, transposeB: true, m: end - first, n: keysSeen, k: dh, alpha: 1,
+                                    a: g + first * d, lda: d, b: values.at(b, h), ldb: values.rowStride,
+                                    beta: 0, c: dp + first * s, ldc: s)
+                MatrixMultiply.gemm(transposeA: true, transposeB: false, m: end - first, n: dh, k: t - first, alpha: 1,
+                                    a: w + first * s + offset + first, lda: s, b: g + first * d, ldb: d,
+                                    beta: 0, c: packedRow + first * 3 * d + 2 * d, ldc: 3 * d)
+            }
             // dS = P ⊙ (dP − rowsum(dP ⊙ P)), dP = dW ⊙ D.
             for i in 0..<t {
                 let visible = Swift.min(s, offset + i + 1)
@@ -151,12 +161,34 @@ struct CausalAttentionKernel {
                 }
                 softmaxBackwardRow(row, probabilities: pRow, visible: visible, width: s)
             }
-            // dQ = dS·K/√d_h; dK of the new keys = dS[:, o…]ᵀ·Q/√d_h.
-            MatrixMultiply.gemm(transposeA: false, transposeB: false, m: t, n: dh, k: s, alpha: scale,
-                                a: dp, lda: s, b: keys.at(b, h), ldb: keys.rowStride, beta: 0, c: packedRow, ldc: 3 * d)
-            MatrixMultiply.gemm(transposeA: true, transposeB: false, m: t, n: dh, k: t, alpha: scale,
-                                a: dp + offset, lda: s, b: queries.at(b, h), ldb: queries.rowStride,
-                                beta: 0, c: packedRow + d, ldc: 3 * d)
+            // dQ = dS·K/√d_h; dK of the new keys = dS[:, o…]ᵀ·Q/√d_h (dS is 0 past each
+            // query's last key).
+            forEachQueryBlock { first, end, keysSeen in
+                MatrixMultiply.gemm(transposeA: false, transposeB: false, m: end - first, n: dh, k: keysSeen, alpha: scale,
+                                    a: dp + first * s, lda: s, b: keys.at(b, h), ldb: keys.rowStride,
+                                    beta: 0, c: packedRow + first * 3 * d, ldc: 3 * d)
+                MatrixMultiply.gemm(transposeA: true, transposeB: false, m: end - first, n: dh, k: t - first, alpha: scale,
+                                    a: dp + first * s + offset + first, lda: s,
+                                    b: queries.at(b, h) + first * queries.rowStride, ldb: queries.rowStride,
+                                    beta: 0, c: packedRow + first * 3 * d + d, ldc: 3 * d)
+            }
+        }
+    }
+
+    /// Queries per block of the causal products.
+    static let queryBlockRows = 32
+
+    /// Runs `body(first, end, keysSeen)` over blocks `first..<end` of up to `queryBlockRows`
+    /// queries, `keysSeen` = min(S, o + end) the keys the block's last query sees: the
+    /// products of a block leave out the keys none of its queries sees (a quarter of the
+    /// work for 63 queries in two blocks). For the products into the new keys (dV, dK) the
+    /// same blocks are blocks of keys: new key j gets gradient from queries j… only.
+    private func forEachQueryBlock(_ body: (Int, Int, Int) -> Void) {
+        var first = 0
+        while first < queryCount {
+            let end = Swift.min(queryCount, first + Self.queryBlockRows)
+            body(first, end, Swift.min(keyCount, queryOffset + end))
+            first = end
         }
     }
 
@@ -254,8 +286,7 @@ func causalSoftmaxRow(_ row: UnsafeMutablePointer<Float>, visible: Int, width: I
     if let mask {
         for j in 0..<visible { row[j] += mask[j] }
     }
-    var largest = -Float.infinity
-    for j in 0..<visible where row[j] > largest { largest = row[j] }
+    let largest = visible > 0 ? RowKernels.maximum(row, count: visible) : -Float.infinity
     if largest == -.infinity {
         row.update(repeating: 0, count: width)
         return
@@ -285,8 +316,14 @@ func dotProduct(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int
 /// the rest of the row.
 @inline(__always)
 func softmaxBackwardRow(_ row: UnsafeMutablePointer<Float>, probabilities: UnsafePointer<Float>, visible: Int, width: Int) {
-    var dot: Float = 0
-    for j in 0..<visible { dot += row[j] * probabilities[j] }
-    for j in 0..<visible { row[j] = probabilities[j] * (row[j] - dot) }
+    let dot = dotProduct(row, probabilities, count: visible)
+    var j = 0
+    while j + 8 <= visible {
+        let r = UnsafeRawPointer(row + j).loadUnaligned(as: FloatVector.self)
+        let p = UnsafeRawPointer(probabilities + j).loadUnaligned(as: FloatVector.self)
+        UnsafeMutableRawPointer(row + j).storeBytes(of: p * (r - dot), as: FloatVector.self)
+        j += 8
+    }
+    while j < visible { row[j] = probabilities[j] * (row[j] - dot); j += 1 }
     (row + visible).update(repeating: 0, count: width - visible)
 }
