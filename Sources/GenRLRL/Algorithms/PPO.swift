@@ -134,7 +134,10 @@ public final class PPO: PolicyGradientAlgorithm {
                     }
                     let valueLoss = 0.5 * valueError.maskedMean(m)
                     let entropy = evaluation.entropies.maskedMean(m)
-                    var loss = policyLoss + configuration.valueCoefficient * valueLoss - configuration.entropyCoefficient * entropy
+                    var loss = policyLoss + configuration.valueCoefficient * valueLoss
+                    // The entropy is reported either way; only a coefficient puts it (and its
+                    // gradient, a softmax's worth of work per minibatch) into the loss.
+                    if configuration.entropyCoefficient != 0 { loss = loss - configuration.entropyCoefficient * entropy }
                     if let referenceLogits {
                         let kl = KLDivergence.exactLoss(policyLogits: evaluation.logits,
                                                         referenceLogits: referenceLogits.selectingRows(rows)).maskedMean(m)
