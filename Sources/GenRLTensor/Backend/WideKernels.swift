@@ -3,7 +3,9 @@ import Foundation
 /// Whether GenRL's AVX-512 kernels (the GenRLAVX512 module, compiled for Skylake-X) run
 /// in this process. They are used only where they are measurably faster than the
 /// eight-lane kernels and BLAS every x86-64 build has: today, in
-/// `Tensor.linearCrossEntropy` (the fused output layer, its loss and gradients).
+/// `Tensor.linearCrossEntropy` (the fused output layer, its loss and gradients), in
+/// `Tensor.gelu`, and in `MatrixMultiply.gemm` for products of 17–64 rows with a
+/// transposed B (`fewRowProduct`, one step of batched decoding).
 ///
 /// The environment variable `GENRL_AVX512` decides, once per process:
 /// - unset, empty or `auto`: on when the processor reports AVX-512 F, CD, BW, DQ and VL
