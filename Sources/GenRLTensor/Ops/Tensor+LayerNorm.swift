@@ -41,7 +41,7 @@ extension Tensor {
             if needed[1] || needed[2] {
                 let gw = TensorStorage(repeating: 0, count: n), gb = TensorStorage(repeating: 0, count: n)
                 // Blocks of columns on separate threads, each summing over every row in order.
-                let blockWidth = Swift.max(64, (n / Parallel.threadCount + 7) & ~7)
+                let blockWidth = columnBlockWidth(n)
                 let blocks = (n + blockWidth - 1) / blockWidth
                 Parallel.forEachChunk(blocks, grain: rows * blockWidth >= 16_384 ? 1 : blocks) { range in
                     for block in range {

@@ -147,10 +147,9 @@ func sumAlongAxis(_ storage: TensorStorage, shape: [Int], axis: Int) -> TensorSt
         }
     } else {
         // Tasks are blocks of columns of one outer index: whole rows when there are enough
-        // of them for the threads, else each row cut in blocks of at least 64 columns (a
-        // bias's gradient, [rows, out] summed along axis 0, has a single outer index).
-        let blockWidth = outer >= Parallel.threadCount
-            ? inner : Swift.max(64, (inner / Parallel.threadCount + 7) & ~7)
+        // of them for the threads, else each row cut in blocks (a bias's gradient, [rows,
+        // out] summed along axis 0, has a single outer index).
+        let blockWidth = outer >= Parallel.threadCount ? inner : columnBlockWidth(inner)
         let blocksPerRow = (inner + blockWidth - 1) / blockWidth
         Parallel.forEachChunk(outer * blocksPerRow, grain: Swift.max(1, 32_768 / Swift.max(size * blockWidth, 1))) { range in
             for task in range {
@@ -170,6 +169,12 @@ func sumAlongAxis(_ storage: TensorStorage, shape: [Int], axis: Int) -> TensorSt
         }
     }
     return out
+}
+
+/// The width of the blocks that split `columns` columns over the threads, for sums down
+/// the columns of a matrix: an even share rounded up to a multiple of 8, at least 64.
+func columnBlockWidth(_ columns: Int) -> Int {
+    Swift.max(64, (columns / Parallel.threadCount + 7) & ~7)
 }
 
 /// Maximum values and their first indices along `axis`.
