@@ -77,50 +77,94 @@ struct SplitMix64 {
     mutating func floats(_ count: Int) -> [Float] { (0..<count).map { _ in nextFloat() } }
 }
 
-/// Runs `product` on `testCase` with random A, B and C (padding filled with NaN so that
-/// any read or write outside the matrices shows) and checks every element of C against a
-/// triple loop in Double, within a bound proportional to `k`.
-func checkAgainstReference(_ testCase: GEMMCase, seed: UInt64, _ product: GEMMFunction) {
-    var random = SplitMix64(state: seed)
-    let t = testCase
-    var a = random.floats(t.storedRowsA * t.lda), b = random.floats(t.storedRowsB * t.ldb)
-    var c = random.floats(max(1, t.m * t.ldc))
-    for row in 0..<t.storedRowsA { for column in (t.lda - t.paddingA)..<t.lda { a[row * t.lda + column] = .nan } }
-    for row in 0..<t.storedRowsB { for column in (t.ldb - t.paddingB)..<t.ldb { b[row * t.ldb + column] = .nan } }
-    for row in 0..<t.m { for column in t.n..<t.ldc { c[row * t.ldc + column] = .nan } }
-    if t.beta == 0 { for row in 0..<t.m { for column in 0..<t.n { c[row * t.ldc + column] = .nan } } }
-    let original = c
+/// Random A, B and C for a `GEMMCase`, with the padding filled with NaN so that any read
+/// or write outside the matrices shows (and C all NaN when beta is 0, which must not read it).
+struct GEMMOperands {
+    let testCase: GEMMCase
+    var a: [Float], b: [Float], c: [Float]
+    let original: [Float]
 
-    a.withUnsafeBufferPointer { a in
-        b.withUnsafeBufferPointer { b in
-            c.withUnsafeMutableBufferPointer { c in
+    init(_ t: GEMMCase, seed: UInt64) {
+        var random = SplitMix64(state: seed)
+        testCase = t
+        a = random.floats(t.storedRowsA * t.lda)
+        b = random.floats(t.storedRowsB * t.ldb)
+        c = random.floats(max(1, t.m * t.ldc))
+        for row in 0..<t.storedRowsA { for column in (t.lda - t.paddingA)..<t.lda { a[row * t.lda + column] = .nan } }
+        for row in 0..<t.storedRowsB { for column in (t.ldb - t.paddingB)..<t.ldb { b[row * t.ldb + column] = .nan } }
+        for row in 0..<t.m { for column in t.n..<t.ldc { c[row * t.ldc + column] = .nan } }
+        if t.beta == 0 { for row in 0..<t.m { for column in 0..<t.n { c[row * t.ldc + column] = .nan } } }
+        original = c
+    }
+
+    /// Checks every element of C against a triple loop in Double, within a bound
+    /// proportional to k, and that the padding of C was not written.
+    func verify() {
+        let t = testCase
+        func elementA(_ i: Int, _ p: Int) -> Double { Double(t.transposeA ? a[p * t.lda + i] : a[i * t.lda + p]) }
+        func elementB(_ p: Int, _ j: Int) -> Double { Double(t.transposeB ? b[j * t.ldb + p] : b[p * t.ldb + j]) }
+        var failures = 0
+        for i in 0..<t.m {
+            for j in 0..<t.n {
+                var sum = 0.0
+                for p in 0..<t.k { sum += elementA(i, p) * elementB(p, j) }
+                let before = Double(original[i * t.ldc + j])
+                let expected = Double(t.alpha) * sum + (t.beta == 0 ? 0 : Double(t.beta) * before)
+                let tolerance = 1e-6 * Double(t.k + 4) * (abs(Double(t.alpha)) + abs(Double(t.beta)) + 1)
+                let actual = Double(c[i * t.ldc + j])
+                if !(abs(actual - expected) <= tolerance) {
+                    failures += 1
+                    if failures <= 3 { Issue.record("\(t): C[\(i), \(j)] = \(actual), expected \(expected)") }
+                }
+            }
+            for j in t.n..<t.ldc where !c[i * t.ldc + j].isNaN {
+                Issue.record("\(t): C[\(i), \(j)] in the padding beyond n was written")
+            }
+        }
+        #expect(failures == 0)
+    }
+}
+
+/// Runs `product` on `testCase` with random operands (`GEMMOperands`) and checks C against
+/// a triple loop in Double.
+func checkAgainstReference(_ testCase: GEMMCase, seed: UInt64, _ product: GEMMFunction) {
+    var operands = GEMMOperands(testCase, seed: seed)
+    let t = testCase
+    operands.a.withUnsafeBufferPointer { a in
+        operands.b.withUnsafeBufferPointer { b in
+            operands.c.withUnsafeMutableBufferPointer { c in
                 product(t.transposeA, t.transposeB, t.m, t.n, t.k, t.alpha, a.baseAddress!, t.lda,
                         b.baseAddress!, t.ldb, t.beta, c.baseAddress!, t.ldc)
             }
         }
     }
+    operands.verify()
+}
 
-    func elementA(_ i: Int, _ p: Int) -> Double { Double(t.transposeA ? a[p * t.lda + i] : a[i * t.lda + p]) }
-    func elementB(_ p: Int, _ j: Int) -> Double { Double(t.transposeB ? b[j * t.ldb + p] : b[p * t.ldb + j]) }
-    var failures = 0
-    for i in 0..<t.m {
-        for j in 0..<t.n {
-            var sum = 0.0
-            for p in 0..<t.k { sum += elementA(i, p) * elementB(p, j) }
-            let before = Double(original[i * t.ldc + j])
-            let expected = Double(t.alpha) * sum + (t.beta == 0 ? 0 : Double(t.beta) * before)
-            let tolerance = 1e-6 * Double(t.k + 4) * (abs(Double(t.alpha)) + abs(Double(t.beta)) + 1)
-            let actual = Double(c[i * t.ldc + j])
-            if !(abs(actual - expected) <= tolerance) {
-                failures += 1
-                if failures <= 3 { Issue.record("C[\(i), \(j)] = \(actual), expected \(expected)") }
-            }
-        }
-        for j in t.n..<t.ldc where !c[i * t.ldc + j].isNaN {
-            Issue.record("C[\(i), \(j)] in the padding beyond n was written")
-        }
+/// Runs `products` on the `MatrixProduct`s of `cases`, all at once, with random operands
+/// (`GEMMOperands`), and checks each C against a triple loop in Double.
+func checkAgainstReference(_ cases: [GEMMCase], seed: UInt64, _ products: ([MatrixProduct]) -> Void) {
+    var operands = cases.enumerated().map { GEMMOperands($0.element, seed: seed + UInt64($0.offset)) }
+    // Buffers that stay put while the products run; C is copied back for the check.
+    let a = operands.map { UnsafeMutableBufferPointer<Float>.allocate(capacity: $0.a.count) }
+    let b = operands.map { UnsafeMutableBufferPointer<Float>.allocate(capacity: $0.b.count) }
+    let c = operands.map { UnsafeMutableBufferPointer<Float>.allocate(capacity: $0.c.count) }
+    defer { for buffer in a + b + c { buffer.deallocate() } }
+    for (i, o) in operands.enumerated() {
+        _ = a[i].initialize(from: o.a)
+        _ = b[i].initialize(from: o.b)
+        _ = c[i].initialize(from: o.c)
     }
-    #expect(failures == 0)
+    products(cases.indices.map { i in
+        let t = cases[i]
+        return MatrixProduct(transposeA: t.transposeA, transposeB: t.transposeB, m: t.m, n: t.n, k: t.k, alpha: t.alpha,
+                             a: a[i].baseAddress!, lda: t.lda, b: b[i].baseAddress!, ldb: t.ldb,
+                             beta: t.beta, c: c[i].baseAddress!, ldc: t.ldc)
+    })
+    for i in operands.indices {
+        operands[i].c = Array(c[i])
+        operands[i].verify()
+    }
 }
 
 /// The library BLAS tests use: the one `MatrixMultiply` selected, else any installed one.
@@ -143,6 +187,36 @@ struct MatrixMultiplyTests {
     @Test("gemm with the selected backend matches a Double triple loop", arguments: gemmCases)
     func selectedBackendMatchesReference(_ testCase: GEMMCase) {
         checkAgainstReference(testCase, seed: 3, MatrixMultiply.gemm)
+    }
+
+    @Test("products computed side by side match a Double triple loop",
+          arguments: [
+              // A linear layer's backward pass (dx = g·W, dW = gᵀ·x), large enough to run side by side.
+              [GEMMCase(m: 300, n: 96, k: 160), GEMMCase(m: 160, n: 96, k: 300, transposeA: true)],
+              // Three products on two threads, one of them on the few-row kernel where it runs.
+              [GEMMCase(m: 300, n: 96, k: 160, paddingC: 3, beta: 1),
+               GEMMCase(m: 40, n: 200, k: 300, transposeB: true, paddingA: 2, beta: 1),
+               GEMMCase(m: 96, n: 300, k: 160, transposeA: true, transposeB: true, alpha: 0.5)],
+              // Too little work to run side by side: one after the other.
+              [GEMMCase(m: 7, n: 13, k: 5), GEMMCase(m: 13, n: 7, k: 5, transposeA: true, beta: 0.5)],
+          ])
+    func concurrentProductsMatchReference(_ cases: [GEMMCase]) {
+        checkAgainstReference(cases, seed: 6) { MatrixMultiply.gemm(concurrently: $0) }
+    }
+
+    @Test("a product's blocks cover it", arguments: [1, 2, 3, 5])
+    func blocksCoverTheProduct(_ parts: Int) {
+        // Tall (blocks of rows) and wide (blocks of columns), read transposed or not.
+        let cases = [GEMMCase(m: 70, n: 33, k: 20, transposeA: true, paddingA: 1, paddingC: 2, beta: 1),
+                     GEMMCase(m: 33, n: 70, k: 20, transposeB: true, paddingB: 3, alpha: 2),
+                     GEMMCase(m: 9, n: 50, k: 4, transposeA: true, transposeB: true)]
+        checkAgainstReference(cases, seed: 7) { products in
+            for product in products {
+                let blocks = (0..<parts).map { product.block($0, of: parts) }
+                #expect(blocks.reduce(0) { $0 + $1.m * $1.n } == product.m * product.n)
+                for block in blocks { MatrixMultiply.gemm(block) }
+            }
+        }
     }
 
     @Test("portable kernel handles shapes spanning several cache blocks",

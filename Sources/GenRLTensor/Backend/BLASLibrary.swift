@@ -114,6 +114,13 @@ public final class BLASLibrary: @unchecked Sendable {
         values.allSatisfy { $0 <= Int(Int32.max) }
     }
 
+    /// `gemm` with the arguments of `product`.
+    func gemm(_ product: MatrixProduct) {
+        gemm(transposeA: product.transposeA, transposeB: product.transposeB, m: product.m, n: product.n, k: product.k,
+             alpha: product.alpha, a: product.a, lda: product.lda, b: product.b, ldb: product.ldb,
+             beta: product.beta, c: product.c, ldc: product.ldc)
+    }
+
     /// Row-major `C[m×n] = alpha · op(A) · op(B) + beta · C` through `cblas_sgemm`, with
     /// the same parameters and conventions as `MatrixMultiply.gemm`. Sizes and leading
     /// dimensions must fit in `Int32` (see `MatrixMultiply.gemm`, which checks).

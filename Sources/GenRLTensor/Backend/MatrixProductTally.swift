@@ -43,14 +43,15 @@ public enum MatrixProductTally {
         lock.unlock()
     }
 
-    /// Adds one product of m·n·k multiply-adds that started at `startedAt` (uptime ns).
-    static func record(multiplyAdds: Int, startedAt: UInt64, insideParallelLoop: Bool) {
+    /// Adds `products` products of `multiplyAdds` multiply-adds in all (m·n·k summed),
+    /// computed together from `startedAt` (uptime ns) until now.
+    static func record(products: Int, multiplyAdds: Int, startedAt: UInt64, insideParallelLoop: Bool) {
         let elapsed = DispatchTime.now().uptimeNanoseconds - startedAt
         lock.lock()
-        counted.products += 1
+        counted.products += products
         counted.multiplyAdds += multiplyAdds
         if insideParallelLoop {
-            counted.productsInParallelLoops += 1
+            counted.productsInParallelLoops += products
         } else {
             counted.nanoseconds += elapsed
         }

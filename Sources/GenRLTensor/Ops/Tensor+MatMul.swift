@@ -82,20 +82,23 @@ extension Tensor {
         let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
         return result("linear", shape: shape, storage: out, inputs: inputs) { g, needed in
             var gradients: [Tensor?] = Array(repeating: nil, count: inputs.count)
+            // dx = g·W and dW = gᵀ·x, computed side by side when both are wanted.
+            var products: [MatrixProduct] = []
             if needed[0] {
                 let gx = TensorStorage(uninitializedCount: rows * inFeatures)
-                MatrixMultiply.gemm(transposeA: false, transposeB: false, m: rows, n: inFeatures, k: outFeatures, alpha: 1,
-                                    a: g.storage.pointer, lda: outFeatures, b: weight.storage.pointer, ldb: inFeatures,
-                                    beta: 0, c: gx.pointer, ldc: inFeatures)
+                products.append(MatrixProduct(transposeA: false, transposeB: false, m: rows, n: inFeatures, k: outFeatures,
+                                              alpha: 1, a: g.storage.pointer, lda: outFeatures,
+                                              b: weight.storage.pointer, ldb: inFeatures, beta: 0, c: gx.pointer, ldc: inFeatures))
                 gradients[0] = Tensor(shape: x.shape, storage: gx)
             }
             if needed[1] {
                 let gw = TensorStorage(uninitializedCount: outFeatures * inFeatures)
-                MatrixMultiply.gemm(transposeA: true, transposeB: false, m: outFeatures, n: inFeatures, k: rows, alpha: 1,
-                                    a: g.storage.pointer, lda: outFeatures, b: x.storage.pointer, ldb: inFeatures,
-                                    beta: 0, c: gw.pointer, ldc: inFeatures)
+                products.append(MatrixProduct(transposeA: true, transposeB: false, m: outFeatures, n: inFeatures, k: rows,
+                                              alpha: 1, a: g.storage.pointer, lda: outFeatures,
+                                              b: x.storage.pointer, ldb: inFeatures, beta: 0, c: gw.pointer, ldc: inFeatures))
                 gradients[1] = Tensor(shape: weight.shape, storage: gw)
             }
+            MatrixMultiply.gemm(concurrently: products)
             if inputs.count == 3 && needed[2] {
                 gradients[2] = Tensor(shape: [outFeatures], storage: sumAlongAxis(g.storage, shape: [rows, outFeatures], axis: 0))
             }
