@@ -42,6 +42,19 @@ struct TensorOpsTests {
         #expect(Tensor([-.infinity, -.infinity]).logSumExp(axis: 0).item == -.infinity)
     }
 
+    @Test("column sums over blocks of rows match Double sums, whatever the row count",
+          arguments: [(0, 5), (1, 37), (63, 32), (64, 33), (65, 100), (200, 7), (504, 256)])
+    func columnSums(rows: Int, columns: Int) {
+        // Values whose sums in Float depend on the order only in the last bits.
+        let values = (0..<(rows * columns)).map { Float(($0 * 7_919) % 1_009) / 64 - 7 }
+        let sums = Tensor(values, shape: [rows, columns]).sum(axis: 0).scalars
+        #expect(sums.count == columns)
+        for j in 0..<columns {
+            let expected = (0..<rows).reduce(0.0) { $0 + Double(values[$1 * columns + j]) }
+            #expect(Swift.abs(Double(sums[j]) - expected) <= 1e-6 * Double(rows + 1) * 16, "column \(j)")
+        }
+    }
+
     @Test func shapesAndRearrangements() {
         let x = Tensor((0..<24).map(Float.init), shape: [2, 3, 4])
         #expect(x.permuted([2, 0, 1]).shape == [4, 2, 3])

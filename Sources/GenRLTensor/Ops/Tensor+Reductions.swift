@@ -145,10 +145,11 @@ func sumAlongAxis(_ storage: TensorStorage, shape: [Int], axis: Int) -> TensorSt
         Parallel.forEachChunk(outer, grain: Swift.max(1, 32_768 / Swift.max(size, 1))) { range in
             for o in range { destination[o] = sumVectors(source + o * size, count: size) }
         }
+    } else if outer == 1 {
+        sumOfRows(source, rows: size, columns: inner, into: destination)
     } else {
         // Tasks are blocks of columns of one outer index: whole rows when there are enough
-        // of them for the threads, else each row cut in blocks (a bias's gradient, [rows,
-        // out] summed along axis 0, has a single outer index).
+        // of them for the threads, else each row cut in blocks.
         let blockWidth = outer >= Parallel.threadCount ? inner : columnBlockWidth(inner)
         let blocksPerRow = (inner + blockWidth - 1) / blockWidth
         Parallel.forEachChunk(outer * blocksPerRow, grain: Swift.max(1, 32_768 / Swift.max(size * blockWidth, 1))) { range in
@@ -169,6 +170,64 @@ func sumAlongAxis(_ storage: TensorStorage, shape: [Int], axis: Int) -> TensorSt
         }
     }
     return out
+}
+
+/// The column sums of a row-major `rows` × `columns` matrix (a bias's gradient: the
+/// output gradient [rows, out] summed along axis 0). The rows are summed in blocks of
+/// `sumOfRowsBlock`, the blocks spread over the threads, and the blocks' sums are added in
+/// order: the result depends on the shape only, not on the thread count. Each thread reads
+/// whole rows, the ones the operation before it most likely wrote (splitting by columns
+/// instead had both threads read half of each other's rows, and took a third longer).
+func sumOfRows(_ source: UnsafePointer<Float>, rows: Int, columns: Int, into destination: UnsafeMutablePointer<Float>) {
+    guard rows > 0 else {
+        destination.update(repeating: 0, count: columns)
+        return
+    }
+    let blocks = (rows + sumOfRowsBlock - 1) / sumOfRowsBlock
+    guard blocks > 1 else {
+        sumOfRowBlock(source, rows: rows, columns: columns, into: destination)
+        return
+    }
+    let partial = TensorStorage(uninitializedCount: blocks * columns)
+    Parallel.forEachChunk(blocks, grain: Swift.max(1, 32_768 / Swift.max(sumOfRowsBlock * columns, 1))) { range in
+        for block in range {
+            let first = block * sumOfRowsBlock
+            sumOfRowBlock(source + first * columns, rows: Swift.min(sumOfRowsBlock, rows - first), columns: columns,
+                          into: partial.pointer + block * columns)
+        }
+    }
+    destination.update(from: partial.pointer, count: columns)
+    for block in 1..<blocks {
+        zipVectors(destination, partial.pointer + block * columns, destination, count: columns) { $0 + $1 }
+    }
+}
+
+/// Rows per block of `sumOfRows`.
+let sumOfRowsBlock = 64
+
+/// The column sums of `rows` ≥ 1 rows of `columns`, each column summed in row order: strips
+/// of 32 columns kept in four vectors while the rows go by.
+@inline(__always)
+private func sumOfRowBlock(_ source: UnsafePointer<Float>, rows: Int, columns: Int,
+                           into destination: UnsafeMutablePointer<Float>) {
+    func load(_ p: UnsafePointer<Float>) -> FloatVector { UnsafeRawPointer(p).loadUnaligned(as: FloatVector.self) }
+    func store(_ v: FloatVector, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: FloatVector.self) }
+    var j = 0
+    while j + 32 <= columns {
+        var (s0, s1, s2, s3) = (load(source + j), load(source + j + 8), load(source + j + 16), load(source + j + 24))
+        for r in 1..<rows {
+            let row = source + r * columns + j
+            s0 += load(row); s1 += load(row + 8); s2 += load(row + 16); s3 += load(row + 24)
+        }
+        store(s0, destination + j); store(s1, destination + j + 8); store(s2, destination + j + 16); store(s3, destination + j + 24)
+        j += 32
+    }
+    while j < columns {
+        var total = source[j]
+        for r in 1..<rows { total += source[r * columns + j] }
+        destination[j] = total
+        j += 1
+    }
 }
 
 /// The width of the blocks that split `columns` columns over the threads, for sums down
