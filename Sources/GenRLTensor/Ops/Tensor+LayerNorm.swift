@@ -12,27 +12,33 @@ extension Tensor {
             shapeFailure("layerNorm", "weight \(weight.shape) and bias \(bias.shape) should be [\(n)] for input \(x.shape)")
         }
         let rows = x.count / Swift.max(n, 1)
-        let normalized = TensorStorage(uninitializedCount: x.count)
-        let inverseDeviations = TensorStorage(uninitializedCount: rows)
+        // Each row's mean and 1/√(σ² + ε) are kept for the backward pass, which computes x̂
+        // again from x (the same operations, so the same values) rather than reading a
+        // stored copy: one stream fewer to memory in the forward pass.
+        let recording = GradientMode.isRecording && (x.isTracked || weight.isTracked || bias.isTracked)
+        let means = TensorStorage(uninitializedCount: recording ? rows : 0)
+        let inverseDeviations = TensorStorage(uninitializedCount: recording ? rows : 0)
         let out = TensorStorage(uninitializedCount: x.count)
         let px = x.storage.pointer, pw = weight.storage.pointer, pb = bias.storage.pointer
         Parallel.forEachChunk(rows, grain: Swift.max(1, 8_192 / Swift.max(n, 1))) { range in
             for r in range {
-                let row = px + r * n, xhat = normalized.pointer + r * n, y = out.pointer + r * n
-                let mean = sumVectors(row, count: n) / Float(n)
-                let inverse = 1 / (sumOfSquaredDeviations(row, count: n, mean: mean) / Float(n) + epsilon).squareRoot()
-                inverseDeviations.pointer[r] = inverse
-                normalizeRow(row, count: n, mean: mean, inverse: inverse, weight: pw, bias: pb, normalized: xhat, output: y)
+                let row = px + r * n
+                let (mean, inverse) = rowStatistics(row, count: n, epsilon: epsilon)
+                if recording {
+                    means.pointer[r] = mean
+                    inverseDeviations.pointer[r] = inverse
+                }
+                normalizeRow(row, count: n, mean: mean, inverse: inverse, weight: pw, bias: pb, output: out.pointer + r * n)
             }
         }
         return result("layerNorm", shape: x.shape, storage: out, inputs: [x, weight, bias]) { g, needed in
-            let pg = g.storage.pointer, pw = weight.storage.pointer
+            let pg = g.storage.pointer, pw = weight.storage.pointer, px = x.storage.pointer
             var gradients: [Tensor?] = [nil, nil, nil]
             if needed[0] {
                 let gx = TensorStorage(uninitializedCount: x.count)
                 Parallel.forEachChunk(rows, grain: Swift.max(1, 8_192 / Swift.max(n, 1))) { range in
                     for r in range {
-                        layerNormInputGradientRow(gRow: pg + r * n, weight: pw, normalized: normalized.pointer + r * n,
+                        layerNormInputGradientRow(gRow: pg + r * n, weight: pw, row: px + r * n, mean: means.pointer[r],
                                                   inverse: inverseDeviations.pointer[r], count: n, into: gx.pointer + r * n)
                     }
                 }
@@ -47,7 +53,8 @@ extension Tensor {
                     for block in range {
                         let first = block * blockWidth, width = Swift.min(blockWidth, n - first)
                         for r in 0..<rows {
-                            accumulateProductAndSum(pg + r * n + first, normalized.pointer + r * n + first, count: width,
+                            accumulateProductAndSum(pg + r * n + first, px + r * n + first, mean: means.pointer[r],
+                                                    inverse: inverseDeviations.pointer[r], count: width,
                                                     products: gw.pointer + first, sums: gb.pointer + first)
                         }
                     }
@@ -62,85 +69,112 @@ extension Tensor {
 
 // MARK: - Row kernels
 
-/// Σ (xᵢ − mean)² over a row, eight lanes at a time.
 @inline(__always)
-private func sumOfSquaredDeviations(_ row: UnsafePointer<Float>, count n: Int, mean: Float) -> Float {
-    let center = FloatVector(repeating: mean)
-    var squares = FloatVector()
+private func load(_ p: UnsafePointer<Float>, _ i: Int) -> FloatVector { UnsafeRawPointer(p + i).loadUnaligned(as: FloatVector.self) }
+
+/// A row's mean μ and 1/√(σ² + ε), σ² = mean((x − μ)²): each sum over four vectors of
+/// running totals (one would wait on the previous addition at every vector).
+@inline(__always)
+private func rowStatistics(_ row: UnsafePointer<Float>, count n: Int, epsilon: Float) -> (mean: Float, inverse: Float) {
+    var (s0, s1, s2, s3) = (FloatVector(), FloatVector(), FloatVector(), FloatVector())
     var i = 0
-    while i + 8 <= n {
-        let d = UnsafeRawPointer(row + i).loadUnaligned(as: FloatVector.self) - center
-        squares = squares.addingProduct(d, d)
-        i += 8
+    while i + 32 <= n {
+        s0 += load(row, i); s1 += load(row, i + 8); s2 += load(row, i + 16); s3 += load(row, i + 24)
+        i += 32
     }
-    var total = squares.sum()
-    while i < n { let d = row[i] - mean; total += d * d; i += 1 }
-    return total
+    while i + 8 <= n { s0 += load(row, i); i += 8 }
+    var total = ((s0 + s1) + (s2 + s3)).sum()
+    while i < n { total += row[i]; i += 1 }
+    let mean = total / Float(n)
+
+    let center = FloatVector(repeating: mean)
+    (s0, s1, s2, s3) = (FloatVector(), FloatVector(), FloatVector(), FloatVector())
+    i = 0
+    while i + 32 <= n {
+        let d0 = load(row, i) - center, d1 = load(row, i + 8) - center
+        let d2 = load(row, i + 16) - center, d3 = load(row, i + 24) - center
+        s0 = s0.addingProduct(d0, d0); s1 = s1.addingProduct(d1, d1)
+        s2 = s2.addingProduct(d2, d2); s3 = s3.addingProduct(d3, d3)
+        i += 32
+    }
+    while i + 8 <= n { let d = load(row, i) - center; s0 = s0.addingProduct(d, d); i += 8 }
+    var squares = ((s0 + s1) + (s2 + s3)).sum()
+    while i < n { let d = row[i] - mean; squares += d * d; i += 1 }
+    return (mean, 1 / (squares / Float(n) + epsilon).squareRoot())
 }
 
-/// x̂ = (x − mean)·inverse and y = γ ⊙ x̂ + β for one row.
+/// y = γ ⊙ x̂ + β with x̂ = (x − mean)·inverse, for one row.
 @inline(__always)
 private func normalizeRow(_ row: UnsafePointer<Float>, count n: Int, mean: Float, inverse: Float,
-                          weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
-                          normalized: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>) {
+                          weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
     let center = FloatVector(repeating: mean), scale = FloatVector(repeating: inverse)
     var i = 0
     while i + 8 <= n {
-        let xhat = (UnsafeRawPointer(row + i).loadUnaligned(as: FloatVector.self) - center) * scale
-        let y = xhat * UnsafeRawPointer(weight + i).loadUnaligned(as: FloatVector.self)
-            + UnsafeRawPointer(bias + i).loadUnaligned(as: FloatVector.self)
-        UnsafeMutableRawPointer(normalized + i).storeBytes(of: xhat, as: FloatVector.self)
-        UnsafeMutableRawPointer(output + i).storeBytes(of: y, as: FloatVector.self)
+        let xhat = (load(row, i) - center) * scale
+        UnsafeMutableRawPointer(output + i).storeBytes(of: xhat * load(weight, i) + load(bias, i), as: FloatVector.self)
         i += 8
     }
     while i < n {
-        normalized[i] = (row[i] - mean) * inverse
-        output[i] = normalized[i] * weight[i] + bias[i]
+        output[i] = (row[i] - mean) * inverse * weight[i] + bias[i]
         i += 1
     }
 }
 
-/// dx = (ĝ − mean(ĝ) − x̂ ⊙ mean(ĝ ⊙ x̂))·inverse with ĝ = g ⊙ γ, for one row.
+/// dx = (ĝ − mean(ĝ) − x̂ ⊙ mean(ĝ ⊙ x̂))·inverse with ĝ = g ⊙ γ and x̂ = (x − mean)·inverse,
+/// for one row.
 @inline(__always)
-private func layerNormInputGradientRow(gRow: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                                       normalized: UnsafePointer<Float>, inverse: Float, count n: Int,
-                                       into dx: UnsafeMutablePointer<Float>) {
-    func load(_ p: UnsafePointer<Float>, _ i: Int) -> FloatVector { UnsafeRawPointer(p + i).loadUnaligned(as: FloatVector.self) }
-    var sumG = FloatVector(), sumGX = FloatVector()
+private func layerNormInputGradientRow(gRow: UnsafePointer<Float>, weight: UnsafePointer<Float>, row: UnsafePointer<Float>,
+                                       mean: Float, inverse: Float, count n: Int, into dx: UnsafeMutablePointer<Float>) {
+    let center = FloatVector(repeating: mean), scale = FloatVector(repeating: inverse)
+    var (sumG, sumGX, sumG1, sumGX1) = (FloatVector(), FloatVector(), FloatVector(), FloatVector())
     var i = 0
+    while i + 16 <= n {
+        let scaled = load(gRow, i) * load(weight, i), scaled1 = load(gRow, i + 8) * load(weight, i + 8)
+        sumG += scaled
+        sumGX = sumGX.addingProduct(scaled, (load(row, i) - center) * scale)
+        sumG1 += scaled1
+        sumGX1 = sumGX1.addingProduct(scaled1, (load(row, i + 8) - center) * scale)
+        i += 16
+    }
     while i + 8 <= n {
         let scaled = load(gRow, i) * load(weight, i)
         sumG += scaled
-        sumGX = sumGX.addingProduct(scaled, load(normalized, i))
+        sumGX = sumGX.addingProduct(scaled, (load(row, i) - center) * scale)
         i += 8
     }
-    var meanG = sumG.sum(), meanGX = sumGX.sum()
-    while i < n { let scaled = gRow[i] * weight[i]; meanG += scaled; meanGX += scaled * normalized[i]; i += 1 }
+    var meanG = (sumG + sumG1).sum(), meanGX = (sumGX + sumGX1).sum()
+    while i < n {
+        let scaled = gRow[i] * weight[i]
+        meanG += scaled
+        meanGX += scaled * ((row[i] - mean) * inverse)
+        i += 1
+    }
     meanG /= Float(n)
     meanGX /= Float(n)
-    let shift = FloatVector(repeating: meanG), slope = FloatVector(repeating: meanGX), scale = FloatVector(repeating: inverse)
+    let shift = FloatVector(repeating: meanG), slope = FloatVector(repeating: meanGX)
     i = 0
     while i + 8 <= n {
-        let value = (load(gRow, i) * load(weight, i) - shift - load(normalized, i) * slope) * scale
+        let xhat = (load(row, i) - center) * scale
+        let value = (load(gRow, i) * load(weight, i) - shift - xhat * slope) * scale
         UnsafeMutableRawPointer(dx + i).storeBytes(of: value, as: FloatVector.self)
         i += 8
     }
-    while i < n { dx[i] = (gRow[i] * weight[i] - meanG - normalized[i] * meanGX) * inverse; i += 1 }
+    while i < n { dx[i] = (gRow[i] * weight[i] - meanG - (row[i] - mean) * inverse * meanGX) * inverse; i += 1 }
 }
 
-/// products[i] += g[i]·x̂[i] and sums[i] += g[i] for i < count.
+/// products[i] += g[i]·x̂[i] and sums[i] += g[i] for i < count, x̂ = (x − mean)·inverse.
 @inline(__always)
-private func accumulateProductAndSum(_ g: UnsafePointer<Float>, _ xhat: UnsafePointer<Float>, count: Int,
-                                     products: UnsafeMutablePointer<Float>, sums: UnsafeMutablePointer<Float>) {
+private func accumulateProductAndSum(_ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, mean: Float, inverse: Float,
+                                     count: Int, products: UnsafeMutablePointer<Float>, sums: UnsafeMutablePointer<Float>) {
+    let center = FloatVector(repeating: mean), scale = FloatVector(repeating: inverse)
     var i = 0
     while i + 8 <= count {
-        let gv = UnsafeRawPointer(g + i).loadUnaligned(as: FloatVector.self)
-        let p = UnsafeRawPointer(products + i).loadUnaligned(as: FloatVector.self)
-            .addingProduct(gv, UnsafeRawPointer(xhat + i).loadUnaligned(as: FloatVector.self))
-        let s = UnsafeRawPointer(sums + i).loadUnaligned(as: FloatVector.self) + gv
+        let gv = load(g, i)
+        let p = load(products, i).addingProduct(gv, (load(x, i) - center) * scale)
+        let s = load(sums, i) + gv
         UnsafeMutableRawPointer(products + i).storeBytes(of: p, as: FloatVector.self)
         UnsafeMutableRawPointer(sums + i).storeBytes(of: s, as: FloatVector.self)
         i += 8
     }
-    while i < count { products[i] += g[i] * xhat[i]; sums[i] += g[i]; i += 1 }
+    while i < count { products[i] += g[i] * ((x[i] - mean) * inverse); sums[i] += g[i]; i += 1 }
 }
