@@ -183,8 +183,11 @@ struct GradientTests {
         expectGradientsMatchFiniteDifferences([logits]) { Tensor.selectedLogProbabilities(logits: $0[0], targets: targets) }
     }
 
-    @Test func fusedLayerNorm() {
-        let x = uniformTensor([2, 3, 6], -2, 2, seed: 42), w = uniformTensor([6], 0.5, 1.5, seed: 43), b = uniformTensor([6], seed: 44)
+    /// 6 features run the kernels' one-at-a-time tails only; 45 = 32 + 8 + 5 runs their
+    /// four-vector, one-vector and scalar loops.
+    @Test(arguments: [6, 45])
+    func fusedLayerNorm(features n: Int) {
+        let x = uniformTensor([2, 3, n], -2, 2, seed: 42), w = uniformTensor([n], 0.5, 1.5, seed: 43), b = uniformTensor([n], seed: 44)
         expectGradientsMatchFiniteDifferences([x, w, b]) { Tensor.layerNorm($0[0], weight: $0[1], bias: $0[2]) }
         // The fused kernel equals the composite definition.
         let composite = (x - x.mean(axis: -1, keepingDimensions: true))
