@@ -195,6 +195,22 @@ struct GradientTests {
         expectClose(Tensor.layerNorm(x, weight: w, bias: b), composite, tolerance: 2e-6)
     }
 
+    /// 150 rows are three of the blocks the backward pass sums dγ and dβ over.
+    @Test func fusedLayerNormGradientsMatchTheCompositeOverSeveralRowBlocks() {
+        let x = uniformTensor([150, 20], -2, 2, seed: 45), w = uniformTensor([20], 0.5, 1.5, seed: 46)
+        let b = uniformTensor([20], seed: 47), seed = uniformTensor([150, 20], seed: 48)
+        func composite(_ p: [Tensor]) -> Tensor {
+            (p[0] - p[0].mean(axis: -1, keepingDimensions: true))
+                / (p[0].variance(alongAxes: [-1], keepingDimensions: true, correction: 0) + 1e-5).sqrt() * p[1] + p[2]
+        }
+        let inputs = [x, w, b].map { $0.trackingGradient() }
+        let fused = GradientMode.$isRecording.withValue(true) { Tensor.layerNorm(inputs[0], weight: inputs[1], bias: inputs[2]) }
+        let reference = GradientMode.$isRecording.withValue(true) { composite(inputs) }
+        let fusedGradients = gradients(of: fused, withRespectTo: inputs, seed: seed)
+        let referenceGradients = gradients(of: reference, withRespectTo: inputs, seed: seed)
+        for (got, expected) in zip(fusedGradients, referenceGradients) { expectClose(got, expected, tolerance: 2e-4) }
+    }
+
     @Test func fusedLinearCrossEntropy() {
         let x = uniformTensor([3, 5, 4], seed: 45), w = uniformTensor([37, 4], seed: 46), b = uniformTensor([37], seed: 47)
         var generator = RandomGenerator(seed: 48)

@@ -34,33 +34,36 @@ extension Tensor {
         return result("layerNorm", shape: x.shape, storage: out, inputs: [x, weight, bias]) { g, needed in
             let pg = g.storage.pointer, pw = weight.storage.pointer, px = x.storage.pointer
             var gradients: [Tensor?] = [nil, nil, nil]
-            if needed[0] {
-                let gx = TensorStorage(uninitializedCount: x.count)
-                Parallel.forEachChunk(rows, grain: Swift.max(1, 8_192 / Swift.max(n, 1))) { range in
-                    for r in range {
-                        layerNormInputGradientRow(gRow: pg + r * n, weight: pw, row: px + r * n, mean: means.pointer[r],
-                                                  inverse: inverseDeviations.pointer[r], count: n, into: gx.pointer + r * n)
-                    }
-                }
-                gradients[0] = Tensor(shape: x.shape, storage: gx)
-            }
-            if needed[1] || needed[2] {
-                let gw = TensorStorage(repeating: 0, count: n), gb = TensorStorage(repeating: 0, count: n)
-                // Blocks of columns on separate threads, each summing over every row in order.
-                let blockWidth = columnBlockWidth(n)
-                let blocks = (n + blockWidth - 1) / blockWidth
-                Parallel.forEachChunk(blocks, grain: rows * blockWidth >= 16_384 ? 1 : blocks) { range in
-                    for block in range {
-                        let first = block * blockWidth, width = Swift.min(blockWidth, n - first)
-                        for r in 0..<rows {
-                            accumulateProductAndSum(pg + r * n + first, px + r * n + first, mean: means.pointer[r],
-                                                    inverse: inverseDeviations.pointer[r], count: width,
-                                                    products: gw.pointer + first, sums: gb.pointer + first)
+            // One pass over blocks of rows, spread over the threads: each row's dx, and each
+            // block's sums Σ g ⊙ x̂ and Σ g (its partial dγ and dβ, side by side in one row of
+            // `partials`), which are then added in block order: the result depends on the
+            // shape only. Each thread reads its rows once, for both.
+            let gx = needed[0] ? TensorStorage(uninitializedCount: x.count) : nil
+            let blocks = (rows + sumOfRowsBlock - 1) / sumOfRowsBlock
+            let partials = needed[1] || needed[2] ? TensorStorage(uninitializedCount: blocks * 2 * n) : nil
+            Parallel.forEachChunk(blocks, grain: Swift.max(1, 8_192 / Swift.max(sumOfRowsBlock * n, 1))) { range in
+                for block in range {
+                    let sums = partials.map { $0.pointer + block * 2 * n }
+                    sums?.update(repeating: 0, count: 2 * n)
+                    for r in (block * sumOfRowsBlock)..<Swift.min(rows, (block + 1) * sumOfRowsBlock) {
+                        let (mean, inverse) = (means.pointer[r], inverseDeviations.pointer[r])
+                        if let gx {
+                            layerNormInputGradientRow(gRow: pg + r * n, weight: pw, row: px + r * n, mean: mean,
+                                                      inverse: inverse, count: n, into: gx.pointer + r * n)
+                        }
+                        if let sums {
+                            accumulateProductAndSum(pg + r * n, px + r * n, mean: mean, inverse: inverse, count: n,
+                                                    products: sums, sums: sums + n)
                         }
                     }
                 }
-                gradients[1] = Tensor(shape: [n], storage: gw)
-                gradients[2] = Tensor(shape: [n], storage: gb)
+            }
+            if let gx { gradients[0] = Tensor(shape: x.shape, storage: gx) }
+            if let partials {
+                let totals = TensorStorage(uninitializedCount: 2 * n)
+                sumOfRows(partials.pointer, rows: blocks, columns: 2 * n, into: totals.pointer)
+                gradients[1] = Tensor(shape: [n], storage: TensorStorage(UnsafeBufferPointer(start: totals.pointer, count: n)))
+                gradients[2] = Tensor(shape: [n], storage: TensorStorage(UnsafeBufferPointer(start: totals.pointer + n, count: n)))
             }
             return gradients
         }
