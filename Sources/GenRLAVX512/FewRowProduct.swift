@@ -2,7 +2,7 @@ import GenRLCPrefetch
 
 /// A matrix product with few rows and a transposed right operand, on AVX-512:
 ///
-///     c[i, j] = Σ_k x[i, k]·w[j, k]   (or c[i, j] + that, with `accumulate`)
+///     c[i, j] = a[i, j] + Σ_k x[i, k]·w[j, k]   (without the a[i, j] when `addend` is nil)
 ///
 /// for rows i < `rows` ≤ 32 and columns j in `columns`: a linear layer's forward product
 /// (w is the weight in PyTorch's [out, in] layout, row stride `ldw`) for a batch of up to
@@ -21,7 +21,8 @@ import GenRLCPrefetch
 @inline(never)
 public func fewRowProduct(transposedRows xT: UnsafePointer<Float>, rows: Int, depth: Int,
                           weights w: UnsafePointer<Float>, ldw: Int, columns: Range<Int>,
-                          into c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+                          into c: UnsafeMutablePointer<Float>, ldc: Int,
+                          adding addend: UnsafePointer<Float>?, addendStride: Int) {
     // Two tiles' results, column after column (32 floats each), before they go to c.
     withUnsafeTemporaryAllocation(of: Float.self, capacity: 16 * 32) { buffer in
         let tiles = buffer.baseAddress!
@@ -30,12 +31,12 @@ public func fewRowProduct(transposedRows xT: UnsafePointer<Float>, rows: Int, de
             productTile(xT, depth: depth, weights: w, ldw: ldw, firstColumn: j, prefetchEnd: columns.upperBound, into: tiles)
             productTile(xT, depth: depth, weights: w, ldw: ldw, firstColumn: j + 8, prefetchEnd: columns.upperBound,
                         into: tiles + 256)
-            storeRows(tiles, rows: rows, into: c + j, ldc: ldc, accumulate: accumulate)
+            storeRows(tiles, rows: rows, into: c + j, ldc: ldc, adding: addend.map { $0 + j }, addendStride: addendStride)
             j += 16
         }
         if j + 8 <= columns.upperBound {
             productTile(xT, depth: depth, weights: w, ldw: ldw, firstColumn: j, prefetchEnd: columns.upperBound, into: tiles)
-            storeColumns(tiles, count: 8, rows: rows, into: c + j, ldc: ldc, accumulate: accumulate)
+            storeColumns(tiles, count: 8, rows: rows, into: c + j, ldc: ldc, adding: addend.map { $0 + j }, addendStride: addendStride)
             j += 8
         }
         while j < columns.upperBound {
@@ -44,7 +45,7 @@ public func fewRowProduct(transposedRows xT: UnsafePointer<Float>, rows: Int, de
             for k in 0..<depth { multiplyAdd(&low, &high, wj[k], loadWide(xT + 32 * k), loadWide(xT + 32 * k + 16)) }
             storeWide(low, tiles)
             storeWide(high, tiles + 16)
-            storeColumns(tiles, count: 1, rows: rows, into: c + j, ldc: ldc, accumulate: accumulate)
+            storeColumns(tiles, count: 1, rows: rows, into: c + j, ldc: ldc, adding: addend.map { $0 + j }, addendStride: addendStride)
             j += 1
         }
     }
@@ -100,34 +101,37 @@ public func transposeForFewRows(_ x: UnsafePointer<Float>, rows: Int, depth: Int
     }
 }
 
-/// Writes (or adds) 16 columns of results, `tiles` (32 floats per column, row i at lane
-/// i), into 16 consecutive columns of c for the first `rows` rows: each half of the rows
-/// is transposed in registers and goes to c a row of 16 at a time.
+/// Writes 16 columns of results, `tiles` (32 floats per column, row i at lane i), into 16
+/// consecutive columns of c for the first `rows` rows, each added to the addend's element
+/// (rows `addendStride` apart) when there is one: each half of the rows is transposed in
+/// registers and goes to c a row of 16 at a time.
 @inline(__always)
 private func storeRows(_ tiles: UnsafePointer<Float>, rows: Int, into c: UnsafeMutablePointer<Float>, ldc: Int,
-                       accumulate: Bool) {
+                       adding addend: UnsafePointer<Float>?, addendStride: Int) {
     withUnsafeTemporaryAllocation(of: WideVector.self, capacity: 16) { buffer in
         let block = buffer.baseAddress!
         for first in stride(from: 0, to: rows, by: 16) {
             for column in 0..<16 { block[column] = loadWide(tiles + 32 * column + first) }
             transpose16(block)
             for r in 0..<Swift.min(16, rows - first) {
-                let row = c + (first + r) * ldc
-                storeWide(accumulate ? loadWide(row) + block[r] : block[r], row)
+                let i = first + r
+                storeWide(addend.map { loadWide($0 + i * addendStride) + block[r] } ?? block[r], c + i * ldc)
             }
         }
     }
 }
 
-/// Writes (or adds) `count` columns of a tile (32 floats each in `tile`, row i at lane i)
-/// into consecutive columns of c, for the first `rows` rows.
+/// Writes `count` columns of a tile (32 floats each in `tile`, row i at lane i) into
+/// consecutive columns of c for the first `rows` rows, each added to the addend's element
+/// when there is one.
 @inline(__always)
 private func storeColumns(_ tile: UnsafePointer<Float>, count: Int, rows: Int, into c: UnsafeMutablePointer<Float>,
-                          ldc: Int, accumulate: Bool) {
+                          ldc: Int, adding addend: UnsafePointer<Float>?, addendStride: Int) {
     for i in 0..<rows {
         let row = c + i * ldc
         for column in 0..<count {
-            row[column] = accumulate ? row[column] + tile[32 * column + i] : tile[32 * column + i]
+            let value = tile[32 * column + i]
+            row[column] = addend.map { $0[i * addendStride + column] + value } ?? value
         }
     }
 }

@@ -204,6 +204,27 @@ struct MatrixMultiplyTests {
         checkAgainstReference(cases, seed: 6) { MatrixMultiply.gemm(concurrently: $0) }
     }
 
+    @Test("a product with a bias adds it to every row",
+          arguments: [GEMMCase(m: 32, n: 203, k: 70, transposeB: true, paddingC: 5),   // the few-row kernel where it runs
+                      GEMMCase(m: 300, n: 96, k: 160, transposeB: true, paddingA: 1),  // split across the threads
+                      GEMMCase(m: 7, n: 13, k: 5, transposeA: true),
+                      GEMMCase(m: 1, n: 40, k: 9, transposeB: true),                    // matrix-vector paths
+                      GEMMCase(m: 40, n: 1, k: 9, transposeB: true)])
+    func biasIsAddedToEveryRow(_ testCase: GEMMCase) {
+        let bias = (0..<testCase.n).map { Float($0 % 7) - 3 }
+        bias.withUnsafeBufferPointer { bias in
+            checkAgainstReference([testCase], seed: 8) { products in
+                for p in products {
+                    MatrixMultiply.gemm(MatrixProduct(transposeA: p.transposeA, transposeB: p.transposeB, m: p.m, n: p.n,
+                                                      k: p.k, alpha: p.alpha, a: p.a, lda: p.lda, b: p.b, ldb: p.ldb,
+                                                      beta: 0, c: p.c, ldc: p.ldc, bias: bias.baseAddress!))
+                    // Less the bias, C must be the product the reference computes.
+                    for i in 0..<p.m { for j in 0..<p.n { p.c[i * p.ldc + j] -= bias[j] } }
+                }
+            }
+        }
+    }
+
     @Test("a product's blocks cover it", arguments: [1, 2, 3, 5])
     func blocksCoverTheProduct(_ parts: Int) {
         // Tall (blocks of rows) and wide (blocks of columns), read transposed or not.

@@ -87,22 +87,22 @@ public enum MatrixMultiply {
         b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
-        if MatrixProductTally.isEnabled {
-            let started = DispatchTime.now().uptimeNanoseconds, inside = Parallel.isInsideParallelLoop
-            defer { MatrixProductTally.record(products: 1, multiplyAdds: m * n * k, startedAt: started, insideParallelLoop: inside) }
-            multiply(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
-                     b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
-        } else {
-            multiply(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
-                     b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
-        }
+        gemm(MatrixProduct(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                           a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc))
     }
 
-    /// `gemm` with the arguments of `product`.
+    /// `gemm` with the arguments of `product`, and its bias when it has one.
     public static func gemm(_ product: MatrixProduct) {
-        gemm(transposeA: product.transposeA, transposeB: product.transposeB, m: product.m, n: product.n, k: product.k,
-             alpha: product.alpha, a: product.a, lda: product.lda, b: product.b, ldb: product.ldb,
-             beta: product.beta, c: product.c, ldc: product.ldc)
+        if MatrixProductTally.isEnabled {
+            let started = DispatchTime.now().uptimeNanoseconds, inside = Parallel.isInsideParallelLoop
+            defer {
+                MatrixProductTally.record(products: 1, multiplyAdds: product.multiplyAdds, startedAt: started,
+                                          insideParallelLoop: inside)
+            }
+            multiply(product)
+        } else {
+            multiply(product)
+        }
     }
 
     /// Computes independent products at the same time, side by side rather than one after
@@ -127,10 +127,7 @@ public enum MatrixMultiply {
         let blocks = Swift.max(1, threads / products.count)
         Parallel.forEachTask(products.count * blocks) { task in
             let product = products[task / blocks]
-            let block = blocks == 1 ? product : product.block(task % blocks, of: blocks)
-            multiply(transposeA: block.transposeA, transposeB: block.transposeB, m: block.m, n: block.n, k: block.k,
-                     alpha: block.alpha, a: block.a, lda: block.lda, b: block.b, ldb: block.ldb,
-                     beta: block.beta, c: block.c, ldc: block.ldc)
+            multiply(blocks == 1 ? product : product.block(task % blocks, of: blocks))
         }
         if MatrixProductTally.isEnabled {
             MatrixProductTally.record(products: products.count, multiplyAdds: work, startedAt: started, insideParallelLoop: false)
@@ -138,50 +135,45 @@ public enum MatrixMultiply {
     }
 
     /// `gemm` without the tally.
-    @inline(__always)
-    private static func multiply(
-        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
-        alpha: Float, a: UnsafePointer<Float>, lda: Int,
-        b: UnsafePointer<Float>, ldb: Int,
-        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
-    ) {
-        if WideKernels.isEnabled, !transposeA, transposeB, alpha == 1, beta == 0 || beta == 1, m > 16, m <= 64, n >= 128 {
-            multiplyFewRows(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, accumulate: beta == 1, c: c, ldc: ldc)
+    private static func multiply(_ product: MatrixProduct) {
+        let (m, n, k) = (product.m, product.n, product.k)
+        if WideKernels.isEnabled, !product.transposeA, product.transposeB, product.alpha == 1,
+           product.beta == 0 || product.beta == 1, m > 16, m <= 64, n >= 128 {
+            multiplyFewRows(product)
             return
         }
         // sgemm does not special-case a single row or column (OpenBLAS 0.3.21 takes 3–5×
         // longer than the Swift matrix-vector path there), so those stay in Swift.
-        if let library = selectedLibrary, m > 1, n > 1, BLASLibrary.fitsInt32(m, n, k, lda, ldb, ldc) {
+        if let library = selectedLibrary, m > 1, n > 1,
+           BLASLibrary.fitsInt32(m, n, k, product.lda, product.ldb, product.ldc) {
             let threads = Parallel.threadCount
+            let product = product.biasWrittenIntoC()
             guard library.splitsAcrossThreads, threads > 1, !Parallel.isInsideParallelLoop, m * n * k >= minimumSplitWork,
                   max(m, n) >= 32 * threads else {
-                library.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
-                             alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+                library.gemm(product)
                 return
             }
             // Each thread computes a block of rows (or columns) of C with a single-threaded
             // sgemm over the full depth: every element of C is computed by one call in one
             // order, so the result does not depend on timing.
-            let product = MatrixProduct(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
-                                        a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
             Parallel.forEachTask(threads) { part in
                 let block = product.block(part, of: threads)
                 guard block.m > 0, block.n > 0 else { return }
                 library.gemm(block)
             }
         } else {
-            portableGEMM(
-                transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
-                alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+            let p = product.biasWrittenIntoC()
+            portableGEMM(transposeA: p.transposeA, transposeB: p.transposeB, m: m, n: n, k: k, alpha: p.alpha,
+                         a: p.a, lda: p.lda, b: p.b, ldb: p.ldb, beta: p.beta, c: p.c, ldc: p.ldc)
         }
     }
 
-    /// `C = A·Bᵀ` (or C + A·Bᵀ) for 17–64 rows on the AVX-512 kernel: each block of up to
-    /// 32 rows of A is transposed once, then its columns of C are split over the threads
-    /// like those of a large product.
-    private static func multiplyFewRows(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
-                                        b: UnsafePointer<Float>, ldb: Int, accumulate: Bool,
-                                        c: UnsafeMutablePointer<Float>, ldc: Int) {
+    /// `C = A·Bᵀ` (C + A·Bᵀ with beta 1, bias + A·Bᵀ with a bias) for 17–64 rows on the
+    /// AVX-512 kernel: each block of up to 32 rows of A is transposed once, then its columns
+    /// of C are split over the threads like those of a large product.
+    private static func multiplyFewRows(_ product: MatrixProduct) {
+        let (m, n, k, a, lda, b, ldb, c, ldc) = (product.m, product.n, product.k, product.a, product.lda, product.b,
+                                                 product.ldb, product.c, product.ldc)
         checkArguments(transposeA: false, transposeB: true, m: m, n: n, k: k, lda: lda, ldb: ldb, ldc: ldc)
         let threads = Parallel.threadCount
         let parts = threads > 1 && !Parallel.isInsideParallelLoop && 32 * n * k >= minimumSplitWork ? threads : 1
@@ -190,11 +182,14 @@ public enum MatrixMultiply {
             let transposed = buffer.baseAddress!
             for first in stride(from: 0, to: m, by: 32) {
                 let rows = Swift.min(32, m - first)
+                // What the products are added to: C itself (beta 1), the bias row, or nothing.
+                let (addend, addendStride): (UnsafePointer<Float>?, Int) =
+                    product.beta == 1 ? (UnsafePointer(c + first * ldc), ldc) : (product.bias, 0)
                 transposeForFewRows(a + first * lda, rows: rows, depth: k, ldx: lda, into: transposed)
                 Parallel.forEachTask(parts) { part in
                     fewRowProduct(transposedRows: transposed, rows: rows, depth: k, weights: b, ldw: ldb,
                                   columns: edges[part]..<edges[part + 1], into: c + first * ldc, ldc: ldc,
-                                  accumulate: accumulate)
+                                  adding: addend, addendStride: addendStride)
                 }
             }
         }

@@ -1,6 +1,9 @@
 /// The arguments of one row-major product `C[m×n] = alpha · op(A) · op(B) + beta · C`, as
 /// `MatrixMultiply.gemm` takes them (see there for what each one means), for code that
-/// hands several products over at once (`MatrixMultiply.gemm(concurrently:)`).
+/// hands several products over at once (`MatrixMultiply.gemm(concurrently:)`), or that
+/// adds a bias: with `bias` (n values, and beta 0), C = alpha · op(A) · op(B) + 1·biasᵀ, a
+/// linear layer's x·Wᵀ + b in one call. Each thread then writes the bias into the part of C
+/// it computes, which keeps that part in its own cache.
 public struct MatrixProduct: @unchecked Sendable {
     // @unchecked: the pointers are the caller's; a product only reads A and B and writes C.
     public var transposeA: Bool
@@ -16,12 +19,16 @@ public struct MatrixProduct: @unchecked Sendable {
     public var beta: Float
     public var c: UnsafeMutablePointer<Float>
     public var ldc: Int
+    /// A row of n values added to every row of C (nil for none); beta must then be 0.
+    public private(set) var bias: UnsafePointer<Float>?
 
     public init(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                 a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-                beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+                beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>? = nil) {
+        MatrixMultiply.require(bias == nil || beta == 0, "gemm: a bias needs beta 0, got \(beta)")
         (self.transposeA, self.transposeB, self.m, self.n, self.k, self.alpha) = (transposeA, transposeB, m, n, k, alpha)
         (self.a, self.lda, self.b, self.ldb, self.beta, self.c, self.ldc) = (a, lda, b, ldb, beta, c, ldc)
+        self.bias = bias
     }
 
     /// m·n·k.
@@ -45,7 +52,23 @@ public struct MatrixProduct: @unchecked Sendable {
             block.n = length
             block.b = b + (transposeB ? start * ldb : start)
             block.c = c + start
+            block.bias = bias.map { $0 + start }
         }
         return block
+    }
+
+    /// The same product with the bias written into C: C's rows set to the bias, beta 1 and
+    /// no bias (itself when it has none).
+    func biasWrittenIntoC() -> MatrixProduct {
+        guard let bias else { return self }
+        MatrixMultiply.checkArguments(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                                      lda: lda, ldb: ldb, ldc: ldc)
+        Parallel.forEachChunk(m, grain: Swift.max(1, 32_768 / Swift.max(n, 1))) { rows in
+            for row in rows { (c + row * ldc).update(from: bias, count: n) }
+        }
+        var product = self
+        product.bias = nil
+        product.beta = 1
+        return product
     }
 }

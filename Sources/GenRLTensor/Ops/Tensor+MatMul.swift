@@ -69,15 +69,10 @@ extension Tensor {
         }
         let rows = x.count / Swift.max(inFeatures, 1)
         let out = TensorStorage(uninitializedCount: rows * outFeatures)
-        if let bias {
-            let destination = out.pointer, source = bias.storage.pointer
-            Parallel.forEachChunk(rows, grain: Swift.max(1, 32_768 / Swift.max(outFeatures, 1))) { range in
-                for r in range { (destination + r * outFeatures).update(from: source, count: outFeatures) }
-            }
-        }
-        MatrixMultiply.gemm(transposeA: false, transposeB: true, m: rows, n: outFeatures, k: inFeatures, alpha: 1,
-                            a: x.storage.pointer, lda: inFeatures, b: weight.storage.pointer, ldb: inFeatures,
-                            beta: bias == nil ? 0 : 1, c: out.pointer, ldc: outFeatures)
+        MatrixMultiply.gemm(MatrixProduct(transposeA: false, transposeB: true, m: rows, n: outFeatures, k: inFeatures,
+                                          alpha: 1, a: x.storage.pointer, lda: inFeatures,
+                                          b: weight.storage.pointer, ldb: inFeatures, beta: 0, c: out.pointer,
+                                          ldc: outFeatures, bias: bias?.storage.pointer))
         let shape = Array(x.shape.dropLast()) + [outFeatures]
         let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
         return result("linear", shape: shape, storage: out, inputs: inputs) { g, needed in
