@@ -160,6 +160,19 @@ struct GradientTests {
         expectGradientsMatchFiniteDifferences([x, w]) { Tensor.linear($0[0], weight: $0[1]) }
     }
 
+    @Test func linearAddingAResidual() {
+        let x = uniformTensor([2, 3, 4], seed: 35), w = uniformTensor([5, 4], seed: 36), b = uniformTensor([5], seed: 37)
+        let r = uniformTensor([2, 3, 5], seed: 38)
+        expectGradientsMatchFiniteDifferences([x, w, b, r]) { Tensor.linear($0[0], weight: $0[1], bias: $0[2], adding: $0[3]) }
+        expectGradientsMatchFiniteDifferences([x, w, r]) { Tensor.linear($0[0], weight: $0[1], adding: $0[2]) }
+        expectClose(Tensor.linear(x, weight: w, bias: b, adding: r), r + Tensor.linear(x, weight: w, bias: b), tolerance: 1e-6)
+        // 40 rows: the few-row kernel on processors with AVX-512, which adds the residual as it stores.
+        let rows = uniformTensor([40, 16], seed: 39), wide = uniformTensor([130, 16], seed: 40)
+        let residual = uniformTensor([40, 130], seed: 41), bias = uniformTensor([130], seed: 42)
+        expectClose(Tensor.linear(rows, weight: wide, bias: bias, adding: residual),
+                    residual + Tensor.linear(rows, weight: wide, bias: bias), tolerance: 1e-5)
+    }
+
     // MARK: Softmax family and losses
 
     @Test func softmaxLogSoftmaxEntropy() {

@@ -37,4 +37,9 @@ public final class MLP: Module {
     public func callAsFunction(_ x: Tensor) -> Tensor {
         output(activation(input(x)))
     }
+
+    /// `residual` + output(activation(input(x))), the addition done by the last layer.
+    public func callAsFunction(_ x: Tensor, adding residual: Tensor) -> Tensor {
+        output(activation(input(x)), adding: residual)
+    }
 }

@@ -19,7 +19,11 @@ public final class Dropout: Module, RandomStateful {
     /// In training, zeroes each element with the probability and scales the rest by 1/(1 − p);
     /// otherwise returns `x`.
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        guard isTraining, probability > 0 else { return x }
+        guard !isIdentity else { return x }
         return x.dropout(probability: probability, using: &generator)
     }
+
+    /// Whether the layer passes its input through unchanged: when evaluating, or with
+    /// probability 0.
+    public var isIdentity: Bool { !isTraining || probability == 0 }
 }

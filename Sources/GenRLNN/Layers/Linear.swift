@@ -23,4 +23,9 @@ public final class Linear: Module {
     public func callAsFunction(_ x: Tensor) -> Tensor {
         Tensor.linear(x, weight: weight, bias: bias)
     }
+
+    /// `residual` + the layer of `x`, in one pass (`Tensor.linear(_:weight:bias:adding:)`).
+    public func callAsFunction(_ x: Tensor, adding residual: Tensor) -> Tensor {
+        Tensor.linear(x, weight: weight, bias: bias, adding: residual)
+    }
 }

@@ -46,8 +46,10 @@ public final class CausalSelfAttention: Module, @unchecked Sendable {
     public var headDimension: Int { width / heads }
 
     /// Attention over all T positions of `x` ([B, T, d] → [B, T, d]); `keyPaddingMask` is
-    /// an additive [B, T] mask (0 keep, −∞ padding).
-    public func callAsFunction(_ x: Tensor, keyPaddingMask: Tensor? = nil) -> Tensor {
+    /// an additive [B, T] mask (0 keep, −∞ padding). With `residual`, residual + that (the
+    /// block's residual connection, added by the output projection when the output dropout
+    /// is off).
+    public func callAsFunction(_ x: Tensor, keyPaddingMask: Tensor? = nil, adding residual: Tensor? = nil) -> Tensor {
         let packed = qkv(x)
         let mixed: Tensor
         if isTraining && attentionDropout.probability > 0 {
@@ -57,13 +59,15 @@ public final class CausalSelfAttention: Module, @unchecked Sendable {
         } else {
             mixed = Tensor.causalAttention(packedQKV: packed, heads: heads, keyPaddingMask: keyPaddingMask)
         }
-        return residualDropout(projection(mixed))
+        return project(mixed, adding: residual)
     }
 
     /// Attention of the T new positions `x` ([B, T, d]) over the positions in `cache` and
     /// themselves, appending their keys and values to `cache`. `keyPaddingMask` covers the
-    /// new positions ([B, T]) or all of them ([B, cache.length + T]).
-    public func callAsFunction(_ x: Tensor, cache: inout KVCache, keyPaddingMask: Tensor? = nil) -> Tensor {
+    /// new positions ([B, T]) or all of them ([B, cache.length + T]). With `residual`,
+    /// residual + that.
+    public func callAsFunction(_ x: Tensor, cache: inout KVCache, keyPaddingMask: Tensor? = nil,
+                               adding residual: Tensor? = nil) -> Tensor {
         let packed = qkv(x)
         let mixed: Tensor
         if isTraining && attentionDropout.probability > 0 {
@@ -73,7 +77,14 @@ public final class CausalSelfAttention: Module, @unchecked Sendable {
         } else {
             mixed = Tensor.causalAttention(packedQKV: packed, heads: heads, cache: &cache, keyPaddingMask: keyPaddingMask)
         }
-        return residualDropout(projection(mixed))
+        return project(mixed, adding: residual)
+    }
+
+    /// The output projection with its dropout, plus `residual` when given: added by the
+    /// projection itself when the dropout is off.
+    private func project(_ mixed: Tensor, adding residual: Tensor?) -> Tensor {
+        guard let residual else { return residualDropout(projection(mixed)) }
+        return residualDropout.isIdentity ? projection(mixed, adding: residual) : residual + residualDropout(projection(mixed))
     }
 
     /// An empty cache for this layer: `batchSize` sequences of up to `capacity` positions

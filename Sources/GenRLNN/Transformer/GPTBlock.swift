@@ -56,9 +56,9 @@ public final class GPTBlock: Module, @unchecked Sendable {
     /// mask (0 keep, −∞ padding). The attention runs over all T positions (the earlier ones
     /// are the later ones' keys and values), the MLP only over the positions returned.
     public func callAsFunction(_ x: Tensor, keyPaddingMask: Tensor? = nil, outputsFrom first: Int = 0) -> Tensor {
-        var h = x + attention(ln1(x), keyPaddingMask: keyPaddingMask)
+        var h = attention(ln1(x), keyPaddingMask: keyPaddingMask, adding: x)
         if first > 0 { h = h.sliced(axis: 1, first..<h.shape[1]) }
-        return h + mlpDropout(feedForward(ln2(h)))
+        return feedForward(ln2(h), adding: h)
     }
 
     /// The block over T new positions `x` ([B, T, d]) that follow the positions held in
@@ -66,13 +66,15 @@ public final class GPTBlock: Module, @unchecked Sendable {
     /// the same outputs as feeding it whole. `keyPaddingMask` covers the new positions
     /// ([B, T]) or all of them ([B, cache.length + T]).
     public func callAsFunction(_ x: Tensor, cache: inout KVCache, keyPaddingMask: Tensor? = nil) -> Tensor {
-        let h = x + attention(ln1(x), cache: &cache, keyPaddingMask: keyPaddingMask)
-        return h + mlpDropout(feedForward(ln2(h)))
+        let h = attention(ln1(x), cache: &cache, keyPaddingMask: keyPaddingMask, adding: x)
+        return feedForward(ln2(h), adding: h)
     }
 
-    /// `mlp(z)`: Linear, exact GELU, Linear.
-    private func feedForward(_ z: Tensor) -> Tensor {
-        mlp(z)
+    /// `residual` + dropout(mlp(z)): the addition done by the MLP's last layer when the
+    /// dropout is off (both residual connections are added inside the layers before them,
+    /// `Tensor.linear(_:weight:bias:adding:)`).
+    private func feedForward(_ z: Tensor, adding residual: Tensor) -> Tensor {
+        mlpDropout.isIdentity ? mlp(z, adding: residual) : residual + mlpDropout(mlp(z))
     }
 
     /// An empty cache for this block: `batchSize` sequences of up to `capacity` positions

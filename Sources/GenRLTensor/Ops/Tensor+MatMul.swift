@@ -59,7 +59,11 @@ extension Tensor {
 
     /// x·Wᵀ + b for x of shape [..., in], W [out, in] (PyTorch's layout) and optional b
     /// [out]: one matrix product over all rows. Derivatives: dx = g·W, dW = gᵀ·x, db = Σ g.
-    public static func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tensor {
+    ///
+    /// With `residual` (the output's shape), r + x·Wᵀ + b: a transformer block's residual
+    /// connection in the same pass, C starting as r + b instead of b (dr = g). That spares
+    /// the separate addition's pass over three tensors, and its result buffer.
+    public static func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, adding residual: Tensor? = nil) -> Tensor {
         if weight.rank != 2 || x.rank < 1 || x.shape[x.rank - 1] != weight.shape[1] {
             shapeFailure("linear", "input \(x.shape) does not fit weight \(weight.shape) ([out, in])")
         }
@@ -67,14 +71,23 @@ extension Tensor {
         if let bias, bias.shape != [outFeatures] {
             shapeFailure("linear", "bias shape \(bias.shape) should be [\(outFeatures)] for weight \(weight.shape)")
         }
+        let shape = Array(x.shape.dropLast()) + [outFeatures]
+        if let residual, residual.shape != shape {
+            shapeFailure("linear", "residual shape \(residual.shape) should be the output's, \(shape)")
+        }
         let rows = x.count / Swift.max(inFeatures, 1)
         let out = TensorStorage(uninitializedCount: rows * outFeatures)
+        if let residual {
+            startFromResidual(residual.storage.pointer, bias: bias?.storage.pointer, rows: rows, columns: outFeatures,
+                              into: out.pointer)
+        }
         MatrixMultiply.gemm(MatrixProduct(transposeA: false, transposeB: true, m: rows, n: outFeatures, k: inFeatures,
                                           alpha: 1, a: x.storage.pointer, lda: inFeatures,
-                                          b: weight.storage.pointer, ldb: inFeatures, beta: 0, c: out.pointer,
-                                          ldc: outFeatures, bias: bias?.storage.pointer))
-        let shape = Array(x.shape.dropLast()) + [outFeatures]
-        let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
+                                          b: weight.storage.pointer, ldb: inFeatures, beta: residual == nil ? 0 : 1,
+                                          c: out.pointer, ldc: outFeatures,
+                                          bias: residual == nil ? bias?.storage.pointer : nil))
+        let inputs = [x, weight] + [bias, residual].compactMap { $0 }
+        let biasIndex = bias == nil ? nil : 2, residualIndex = residual == nil ? nil : inputs.count - 1
         return result("linear", shape: shape, storage: out, inputs: inputs) { g, needed in
             var gradients: [Tensor?] = Array(repeating: nil, count: inputs.count)
             // dx = g·W and dW = gᵀ·x, computed side by side when both are wanted.
@@ -94,10 +107,27 @@ extension Tensor {
                 gradients[1] = Tensor(shape: weight.shape, storage: gw)
             }
             MatrixMultiply.gemm(concurrently: products)
-            if inputs.count == 3 && needed[2] {
-                gradients[2] = Tensor(shape: [outFeatures], storage: sumAlongAxis(g.storage, shape: [rows, outFeatures], axis: 0))
+            if let biasIndex, needed[biasIndex] {
+                gradients[biasIndex] = Tensor(shape: [outFeatures], storage: sumAlongAxis(g.storage, shape: [rows, outFeatures], axis: 0))
             }
+            if let residualIndex, needed[residualIndex] { gradients[residualIndex] = g }
             return gradients
+        }
+    }
+}
+
+/// out[r] = residual[r] + bias (or a copy of residual[r] without a bias) for `rows` rows
+/// of `columns`, split across the threads by rows.
+private func startFromResidual(_ residual: UnsafePointer<Float>, bias: UnsafePointer<Float>?, rows: Int, columns: Int,
+                               into out: UnsafeMutablePointer<Float>) {
+    Parallel.forEachChunk(rows, grain: Swift.max(1, 16_384 / Swift.max(columns, 1))) { range in
+        for r in range {
+            let source = residual + r * columns, destination = out + r * columns
+            if let bias {
+                zipVectors(source, bias, destination, count: columns) { $0 + $1 }
+            } else {
+                destination.update(from: source, count: columns)
+            }
         }
     }
 }
