@@ -114,8 +114,10 @@ public final class BLASLibrary: @unchecked Sendable {
         values.allSatisfy { $0 <= Int(Int32.max) }
     }
 
-    /// `gemm` with the arguments of `product`.
+    /// `gemm` with the arguments of `product`, which must have no bias
+    /// (`MatrixProduct.biasWrittenIntoC()` puts it into C first).
     func gemm(_ product: MatrixProduct) {
+        MatrixMultiply.require(product.bias == nil, "gemm: BLAS has no bias; write it into C first")
         gemm(transposeA: product.transposeA, transposeB: product.transposeB, m: product.m, n: product.n, k: product.k,
              alpha: product.alpha, a: product.a, lda: product.lda, b: product.b, ldb: product.ldb,
              beta: product.beta, c: product.c, ldc: product.ldc)

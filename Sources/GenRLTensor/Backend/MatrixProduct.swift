@@ -2,24 +2,25 @@
 /// `MatrixMultiply.gemm` takes them (see there for what each one means), for code that
 /// hands several products over at once (`MatrixMultiply.gemm(concurrently:)`), or that
 /// adds a bias: with `bias` (n values, and beta 0), C = alpha · op(A) · op(B) + 1·biasᵀ, a
-/// linear layer's x·Wᵀ + b in one call. Each thread then writes the bias into the part of C
-/// it computes, which keeps that part in its own cache.
+/// linear layer's x·Wᵀ + b in one call. The few-row kernel adds the bias as it stores its
+/// results; the other paths write it into C first.
 public struct MatrixProduct: @unchecked Sendable {
     // @unchecked: the pointers are the caller's; a product only reads A and B and writes C.
-    public var transposeA: Bool
-    public var transposeB: Bool
-    public var m: Int
-    public var n: Int
-    public var k: Int
+    /// Whether A and B are read transposed (op(X) = Xᵀ).
+    public var transposeA: Bool, transposeB: Bool
+    /// C is m × n; op(A) is m × k and op(B) k × n.
+    public var m: Int, n: Int, k: Int
+    /// The factor of the product.
     public var alpha: Float
-    public var a: UnsafePointer<Float>
-    public var lda: Int
-    public var b: UnsafePointer<Float>
-    public var ldb: Int
-    public var beta: Float
-    public var c: UnsafeMutablePointer<Float>
-    public var ldc: Int
-    /// A row of n values added to every row of C (nil for none); beta must then be 0.
+    /// A and its row stride as stored.
+    public var a: UnsafePointer<Float>, lda: Int
+    /// B and its row stride as stored.
+    public var b: UnsafePointer<Float>, ldb: Int
+    /// The factor of C's previous content (0: C is overwritten, not read).
+    public private(set) var beta: Float
+    /// C and its row stride.
+    public var c: UnsafeMutablePointer<Float>, ldc: Int
+    /// A row of n values added to every row of C (nil for none); beta is then 0.
     public private(set) var bias: UnsafePointer<Float>?
 
     public init(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
