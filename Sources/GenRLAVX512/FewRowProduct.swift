@@ -2,7 +2,7 @@ import GenRLCPrefetch
 
 /// A matrix product with few rows and a transposed right operand, on AVX-512:
 ///
-///     c[i, j] = a[i, j] + Σ_k x[i, k]·w[j, k]   (without the a[i, j] when `addend` is nil)
+///     c[i, j] = addend[i·addendStride + j] + Σ_k x[i, k]·w[j, k]   (no addend when it is nil)
 ///
 /// for rows i < `rows` ≤ 32 and columns j in `columns`: a linear layer's forward product
 /// (w is the weight in PyTorch's [out, in] layout, row stride `ldw`) for a batch of up to
@@ -15,8 +15,9 @@ import GenRLCPrefetch
 /// A tile is 8 columns × 32 rows: 16 accumulators, two loads of xT and eight broadcasts
 /// of w per k; while it runs, the next tile's rows of w are prefetched, a cache line every
 /// other k (without it, reading w from memory halved the speed). Two tiles' results (16
-/// columns) are transposed in registers and go to c a row of 16 at a time. Each result is
-/// a sum over k in order, whatever the tiles and threads. The caller must check that the CPU has
+/// columns) are transposed in registers and go to c a row of 16 at a time. The addend is C
+/// itself (stride ldc) to accumulate, or a bias row (stride 0). Each result is a sum over k
+/// in order, whatever the tiles and threads. The caller must check that the CPU has
 /// AVX-512F: this module is compiled for it.
 @inline(never)
 public func fewRowProduct(transposedRows xT: UnsafePointer<Float>, rows: Int, depth: Int,
