@@ -52,7 +52,7 @@ public final class CausalSelfAttention: Module, @unchecked Sendable {
     public func callAsFunction(_ x: Tensor, keyPaddingMask: Tensor? = nil, adding residual: Tensor? = nil) -> Tensor {
         let packed = qkv(x)
         let mixed: Tensor
-        if isTraining && attentionDropout.probability > 0 {
+        if !attentionDropout.isIdentity {
             mixed = Tensor.causalAttention(packedQKV: packed, heads: heads, keyPaddingMask: keyPaddingMask,
                                            dropoutProbability: attentionDropout.probability,
                                            generator: &attentionDropout.generator)
@@ -70,7 +70,7 @@ public final class CausalSelfAttention: Module, @unchecked Sendable {
                                adding residual: Tensor? = nil) -> Tensor {
         let packed = qkv(x)
         let mixed: Tensor
-        if isTraining && attentionDropout.probability > 0 {
+        if !attentionDropout.isIdentity {
             mixed = Tensor.causalAttention(packedQKV: packed, heads: heads, cache: &cache, keyPaddingMask: keyPaddingMask,
                                            dropoutProbability: attentionDropout.probability,
                                            generator: &attentionDropout.generator)
